@@ -1,0 +1,380 @@
+//! The crawl loop: one task that owns the frontier and decides what is
+//! requested when.
+//!
+//! Each turn it admits seeds while the queues are short, releases due
+//! retries, asks the per-host queues for items whose host may be requested
+//! *now* (so no global slot ever waits on one host), spawns one fetch task per
+//! request up to `--concurrency`, and handles what comes back: a finished
+//! record goes to the writer and its links to the frontier at depth + 1; a
+//! redirect becomes the next hop, queued at its own host; a retry waits on
+//! the delay heap. Because every hop and retry comes back through here, the
+//! per-host limits hold for all of them.
+//!
+//! Stopping: `--max-pages` and `--max-time` stop new pages but let started
+//! ones (hops, retries) finish; a signal stops everything but requests in
+//! flight, which get 10 s; a closed output stops at once.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, sleep_until};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::{Mode, Settings};
+use crate::error::{ErrorKind, PageError};
+use crate::fetch::{FetchCtx, Outcome};
+use crate::frontier::hosts::HostId;
+use crate::frontier::normalize;
+use crate::frontier::scope::Anchor;
+use crate::frontier::seen::Seen;
+use crate::frontier::Frontier;
+use crate::output::Stats;
+use crate::progress::{Progress, Snapshot};
+use crate::record::{CrawlItem, Record};
+
+/// How long requests in flight may finish after a signal (SPEC "Shutdown").
+const GRACE: Duration = Duration::from_secs(10);
+/// Seeds are read from their channel only while fewer fresh items wait.
+const SEED_LOW_WATER: usize = 10_000;
+
+/// Why the crawl stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// `--max-pages` or `--max-time`: no new pages, started ones finish.
+    Limit,
+    /// SIGINT/SIGTERM: only requests in flight finish, within the grace.
+    Signal,
+    /// The output went away: stop now.
+    OutputClosed,
+}
+
+/// How a run ended.
+pub struct EngineEnd {
+    pub stats: Stats,
+    pub stop: Option<Stop>,
+}
+
+/// A retry waiting for its time.
+struct Delayed {
+    at: Instant,
+    seq: u64,
+    host: HostId,
+    item: CrawlItem,
+}
+
+impl PartialEq for Delayed {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Delayed {}
+impl PartialOrd for Delayed {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Delayed {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+pub struct Engine<S: Seen> {
+    settings: Arc<Settings>,
+    frontier: Frontier<S>,
+    ctx: Arc<FetchCtx>,
+    tasks: JoinSet<Outcome>,
+    task_hosts: HashMap<tokio::task::Id, HostId>,
+    delayed: BinaryHeap<Reverse<Delayed>>,
+    seq: u64,
+    records: mpsc::Sender<Record>,
+    stats: Stats,
+    pages_started: u64,
+    stop: Option<Stop>,
+    progress: Progress,
+}
+
+impl<S: Seen> Engine<S> {
+    pub fn new(
+        settings: Arc<Settings>,
+        seen: S,
+        ctx: Arc<FetchCtx>,
+        records: mpsc::Sender<Record>,
+        progress: Progress,
+    ) -> Self {
+        Engine {
+            frontier: Frontier::new(seen, settings.clone()),
+            settings,
+            ctx,
+            tasks: JoinSet::new(),
+            task_hosts: HashMap::new(),
+            delayed: BinaryHeap::new(),
+            seq: 0,
+            records,
+            stats: Stats::default(),
+            pages_started: 0,
+            stop: None,
+            progress,
+        }
+    }
+
+    /// Crawls until the work is done or a stop condition ends it.
+    pub async fn run(
+        mut self,
+        first_seed: Url,
+        mut seeds: mpsc::Receiver<Url>,
+        shutdown: CancellationToken,
+        output_closed: CancellationToken,
+    ) -> EngineEnd {
+        let started = Instant::now();
+        let max_time = self.settings.max_time.map(|d| started + d);
+        let mut grace_end: Option<Instant> = None;
+        let mut seeds_open = true;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        self.frontier.add_seed(first_seed);
+
+        loop {
+            // Seeds: keep the fresh queues fed, never flooded.
+            while seeds_open && self.fresh_allowed() && self.frontier.hosts.queued().0 < SEED_LOW_WATER {
+                match seeds.try_recv() {
+                    Ok(url) => {
+                        self.frontier.add_seed(url);
+                    }
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => seeds_open = false,
+                }
+            }
+            let now = Instant::now();
+            if max_time.is_some_and(|t| now >= t) && self.stop.is_none() {
+                tracing::info!("--max-time reached: no new pages");
+                self.stop = Some(Stop::Limit);
+            }
+            self.release_due(now);
+            self.frontier.hosts.wake(now);
+            self.dispatch();
+
+            match self.stop {
+                Some(Stop::OutputClosed) => break,
+                Some(Stop::Signal) if self.tasks.is_empty() => break,
+                Some(Stop::Signal) if grace_end.is_some_and(|g| now >= g) => {
+                    tracing::warn!("{} requests still in flight after {GRACE:?}; abandoning them", self.tasks.len());
+                    break;
+                }
+                _ => {}
+            }
+            let (fresh, resume) = self.frontier.hosts.queued();
+            let more_fresh = self.fresh_allowed() && (fresh > 0 || seeds_open);
+            if self.tasks.is_empty() && resume == 0 && self.delayed.is_empty() && !more_fresh {
+                break;
+            }
+
+            let want_seeds = seeds_open && self.fresh_allowed() && fresh < SEED_LOW_WATER;
+            let wake = [
+                self.frontier.hosts.next_wake(),
+                self.delayed.peek().map(|d| d.0.at),
+                max_time.filter(|_| self.stop.is_none()),
+                grace_end,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled(), if self.stop != Some(Stop::Signal) && self.stop != Some(Stop::OutputClosed) => {
+                    self.stop = Some(Stop::Signal);
+                    grace_end = Some(Instant::now() + GRACE);
+                    self.delayed.clear();
+                    self.frontier.hosts.drop_fresh();
+                }
+                _ = output_closed.cancelled(), if self.stop != Some(Stop::OutputClosed) => {
+                    self.stop = Some(Stop::OutputClosed);
+                }
+                Some(joined) = self.tasks.join_next_with_id() => self.handle(joined).await,
+                seed = seeds.recv(), if want_seeds => match seed {
+                    Some(url) => { self.frontier.add_seed(url); }
+                    None => seeds_open = false,
+                },
+                _ = sleep_until(wake.unwrap_or(now)), if wake.is_some() => {}
+                _ = tick.tick(), if self.progress.enabled() => self.show_progress(started),
+            }
+        }
+
+        self.tasks.abort_all();
+        self.progress.finish();
+        let mut stats = self.stats;
+        stats.finish(started.elapsed(), self.stop == Some(Stop::Signal));
+        EngineEnd { stats, stop: self.stop }
+    }
+
+    /// Whether a page not started yet may start now.
+    fn fresh_allowed(&self) -> bool {
+        self.stop.is_none() && self.settings.max_pages.is_none_or(|m| self.pages_started < m)
+    }
+
+    /// Starts requests while there are free slots and hosts that may be asked now.
+    fn dispatch(&mut self) {
+        if matches!(self.stop, Some(Stop::Signal | Stop::OutputClosed)) {
+            return;
+        }
+        while self.tasks.len() < self.settings.concurrency {
+            let fresh_ok = self.fresh_allowed();
+            let Some((host, item)) = self.frontier.hosts.next(fresh_ok) else {
+                break;
+            };
+            if item.attempts == 0 && item.hops.is_empty() {
+                self.pages_started += 1;
+                if !self.fresh_allowed() && self.stop.is_none() {
+                    tracing::info!("--max-pages {} reached: no new pages", self.pages_started);
+                    self.stop = Some(Stop::Limit);
+                }
+            }
+            let ctx = self.ctx.clone();
+            let handle = self.tasks.spawn(async move { ctx.fetch(item).await });
+            self.task_hosts.insert(handle.id(), host);
+        }
+        if self.stop == Some(Stop::Limit) && self.frontier.hosts.queued().0 > 0 {
+            self.frontier.hosts.drop_fresh();
+        }
+    }
+
+    /// Moves retries whose time has come back to their host's queue.
+    fn release_due(&mut self, now: Instant) {
+        while self.delayed.peek().is_some_and(|d| d.0.at <= now) {
+            if let Some(Reverse(d)) = self.delayed.pop() {
+                self.frontier.hosts.push_resume(d.host, d.item);
+            }
+        }
+    }
+
+    async fn handle(&mut self, joined: Result<(tokio::task::Id, Outcome), tokio::task::JoinError>) {
+        let (id, outcome) = match joined {
+            Ok(ok) => ok,
+            Err(e) => {
+                if let Some(host) = self.task_hosts.remove(&e.id()) {
+                    self.frontier.hosts.complete(host);
+                }
+                if e.is_panic() {
+                    tracing::error!("a fetch task panicked; its page has no record: {e}");
+                }
+                return;
+            }
+        };
+        let Some(host) = self.task_hosts.remove(&id) else {
+            return;
+        };
+        self.frontier.hosts.complete(host);
+        match outcome {
+            Outcome::Done { item, record, follow } => {
+                if self.stop.is_none() || self.stop == Some(Stop::Limit) {
+                    let parent: Arc<str> = Arc::from(record.url.as_str());
+                    for link in &follow {
+                        self.frontier.add_link(&item, &parent, link);
+                    }
+                }
+                self.emit(*record).await;
+            }
+            Outcome::Redirect { item, status, location } => self.redirect(item, status, &location).await,
+            Outcome::Retry { item, after, slow_down, reason } => {
+                if self.stop == Some(Stop::Signal) {
+                    return;
+                }
+                tracing::debug!("retrying {} in {after:?}: {reason}", item.current);
+                if slow_down {
+                    let rate = self.frontier.hosts.rate(host);
+                    tracing::debug!("{} asked to slow down (rate {rate})", item.current);
+                }
+                self.seq += 1;
+                let at = Instant::now() + after;
+                self.delayed.push(Reverse(Delayed { at, seq: self.seq, host, item }));
+            }
+        }
+    }
+
+    /// Decides the next hop of a redirect (SPEC error kinds and dedupe rules).
+    async fn redirect(&mut self, mut item: CrawlItem, status: u16, location: &str) {
+        let end = |item: &CrawlItem, target: &str, error: Option<PageError>| {
+            let mut r = item.blank_record();
+            r.status = Some(status);
+            r.final_url = target.to_string();
+            r.fetched_at = Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+            r.fields = crate::extract::empty_fields(&self.settings.fields);
+            r.error = error;
+            r
+        };
+        let mut target = match item.current.join(location.trim()) {
+            Ok(t) => t,
+            Err(e) => {
+                let err = PageError::new(ErrorKind::InvalidUrl, format!("unparsable Location {location:?}: {e}"));
+                let r = end(&item, item.current.as_str(), Some(err));
+                return self.emit(r).await;
+            }
+        };
+        target.set_fragment(None);
+        if !normalize::is_http(&target) {
+            let err = PageError::new(
+                ErrorKind::RedirectScheme,
+                format!("redirect to a non-http(s) URL: {target}"),
+            );
+            let r = end(&item, target.as_str(), Some(err));
+            return self.emit(r).await;
+        }
+        let key = normalize::key(&target);
+        if normalize::key(&item.current) == key || item.hops.iter().any(|h| normalize::key(h) == key) {
+            let err = PageError::new(ErrorKind::RedirectLimit, format!("redirect loop back to {target}"));
+            let r = end(&item, target.as_str(), Some(err));
+            return self.emit(r).await;
+        }
+        if item.hops.len() as u32 >= self.settings.max_redirects {
+            let err = PageError::new(
+                ErrorKind::RedirectLimit,
+                format!("more than --max-redirects {} hops", self.settings.max_redirects),
+            );
+            let r = end(&item, target.as_str(), Some(err));
+            return self.emit(r).await;
+        }
+        let crawling = self.settings.mode == Mode::Crawl;
+        if crawling && item.depth > 0 && !self.frontier.in_scope(&item, &target) {
+            let r = end(&item, target.as_str(), None);
+            return self.emit(r).await;
+        }
+        if !self.frontier.mark_seen(&target) {
+            // Already fetched or queued elsewhere in the crawl: not fetched again.
+            let r = end(&item, target.as_str(), None);
+            return self.emit(r).await;
+        }
+        if crawling && item.depth == 0 {
+            // A seed that redirects (http → https, a bare domain → www) is
+            // crawled in the scope of where it landed.
+            item.anchor = Arc::new(Anchor::new(&target));
+        }
+        let previous = std::mem::replace(&mut item.current, target);
+        item.hops.push(previous);
+        item.attempts = 0;
+        let host = self.frontier.host_id(&item.current);
+        self.frontier.hosts.push_resume(host, item);
+    }
+
+    async fn emit(&mut self, record: Record) {
+        self.stats.add(&record);
+        if self.records.send(record).await.is_err() {
+            self.stop = Some(Stop::OutputClosed);
+        }
+    }
+
+    fn show_progress(&self, started: Instant) {
+        let (fresh, resume) = self.frontier.hosts.queued();
+        let secs = started.elapsed().as_secs_f64();
+        self.progress.update(&Snapshot {
+            done: self.stats.pages,
+            queued: fresh + resume + self.delayed.len(),
+            in_flight: self.tasks.len(),
+            ready_hosts: self.frontier.hosts.ready_hosts(),
+            pages_per_s: if secs > 0.0 { self.stats.pages as f64 / secs } else { 0.0 },
+        });
+    }
+}

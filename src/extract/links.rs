@@ -1,0 +1,134 @@
+//! Links of a page: `<a href>` and `<area href>`, resolved against the page
+//! URL or its first `<base href>`, http(s) only, fragment dropped, deduplicated
+//! by normalized key, in page order. `rel="nofollow"` (or a page-wide
+//! `<meta name="robots" content="nofollow">`) marks a link as listed but not
+//! followed; a link that appears both ways is followed.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use scraper::{Html, Selector};
+use url::Url;
+
+use crate::frontier::normalize;
+
+/// One link of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub url: Url,
+    pub nofollow: bool,
+}
+
+static ANCHORS: LazyLock<Selector> = LazyLock::new(|| super::parse_static("a[href], area[href]"));
+static BASE: LazyLock<Selector> = LazyLock::new(|| super::parse_static("base[href]"));
+static META_ROBOTS: LazyLock<Selector> =
+    LazyLock::new(|| super::parse_static("meta[name][content]"));
+
+pub(super) fn links(doc: &Html, page: &Url) -> Vec<Link> {
+    let base = doc
+        .select(&BASE)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|href| page.join(href.trim()).ok())
+        .unwrap_or_else(|| page.clone());
+    let page_nofollow = doc.select(&META_ROBOTS).any(|m| {
+        m.value().attr("name").is_some_and(|n| n.eq_ignore_ascii_case("robots"))
+            && m.value()
+                .attr("content")
+                .is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case("nofollow")))
+    });
+
+    let mut out: Vec<Link> = Vec::new();
+    let mut index: HashMap<u128, usize> = HashMap::new();
+    for a in doc.select(&ANCHORS) {
+        let Some(url) = a.value().attr("href").and_then(|h| normalize::resolve_link(&base, h))
+        else {
+            continue;
+        };
+        let nofollow = page_nofollow
+            || a.value().attr("rel").is_some_and(|rel| {
+                rel.split_ascii_whitespace()
+                    .any(|t| t.eq_ignore_ascii_case("nofollow"))
+            });
+        match index.entry(normalize::key(&url)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let link = &mut out[*e.get()];
+                link.nofollow &= nofollow;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push(Link { url, nofollow });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(html: &str) -> Vec<(String, bool)> {
+        let page = Url::parse("http://a.test/dir/page.html").unwrap();
+        links(&Html::parse_document(html), &page)
+            .into_iter()
+            .map(|l| (l.url.to_string(), l.nofollow))
+            .collect()
+    }
+
+    #[test]
+    fn resolves_filters_and_dedupes_in_order() {
+        let got = run(r##"
+            <a href="b.html">b</a>
+            <a href="../up.html">up</a>
+            <a href="b.html#part">b again</a>
+            <a href="mailto:x@a.test">mail</a>
+            <a href="javascript:void(0)">js</a>
+            <a href="tel:123">tel</a>
+            <a href="data:text/plain,x">data</a>
+            <a>no href</a>
+            <a href="">empty</a>
+            <a href="#top">self</a>
+            <a href="HTTP://A.TEST:80/Case">case</a>
+            <map><area href="/area.html"></map>
+        "##);
+        let want = [
+            "http://a.test/dir/b.html",
+            "http://a.test/up.html",
+            "http://a.test/dir/page.html",
+            "http://a.test/Case",
+            "http://a.test/area.html",
+        ];
+        assert_eq!(got.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(), want);
+        assert!(got.iter().all(|(_, nf)| !nf));
+    }
+
+    #[test]
+    fn base_href_applies() {
+        let got = run(r#"<head><base href="/docs/"></head><a href="x.html">x</a><a href="/abs">a</a>"#);
+        assert_eq!(got[0].0, "http://a.test/docs/x.html");
+        assert_eq!(got[1].0, "http://a.test/abs");
+    }
+
+    #[test]
+    fn nofollow_listed_not_followed() {
+        let got = run(r#"<a rel="nofollow" href="/n">n</a><a rel="external NoFollow" href="/m">m</a>
+                         <a rel="nofollow" href="/both">1</a><a href="/both">2</a>"#);
+        assert_eq!(
+            got,
+            vec![
+                ("http://a.test/n".into(), true),
+                ("http://a.test/m".into(), true),
+                ("http://a.test/both".into(), false),
+            ]
+        );
+        let page_wide = run(r#"<meta name="ROBOTS" content="noindex, nofollow"><a href="/x">x</a>"#);
+        assert!(page_wide[0].1);
+    }
+
+    #[test]
+    fn broken_html_still_yields_links() {
+        let got = run(r#"<div><p><a href="one.html">one<a href='two.html'>two</div><a href=three.html>"#);
+        assert_eq!(got.len(), 3);
+    }
+}

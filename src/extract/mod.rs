@@ -1,0 +1,95 @@
+//! Extraction: from a decoded HTML page to owned data (title, links, fields).
+//!
+//! Synchronous and pure: the engine runs `extract` on the blocking pool,
+//! because `scraper::Html` is not `Send` and a 5 MB page must not stall the
+//! reactor. Receives the page text and its URL; hands back `Extracted`.
+
+mod links;
+mod select;
+
+pub use links::Link;
+pub use select::FieldSpec;
+
+use scraper::{Html, Selector};
+use url::Url;
+
+/// What one page yields.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub title: Option<String>,
+    pub links: Vec<Link>,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Parses `html` (the page at `url`) and extracts title, links and `fields`.
+pub fn extract(html: &str, url: &Url, fields: &[FieldSpec]) -> Extracted {
+    let doc = Html::parse_document(html);
+    Extracted {
+        title: title(&doc),
+        links: links::links(&doc, url),
+        fields: select::fields(&doc, fields),
+    }
+}
+
+/// `fields` for a page that was not parsed: null for `--select`, `[]` for `--select-all`.
+pub fn empty_fields(specs: &[FieldSpec]) -> serde_json::Map<String, serde_json::Value> {
+    specs
+        .iter()
+        .map(|f| {
+            let v = if f.all() { serde_json::Value::Array(Vec::new()) } else { serde_json::Value::Null };
+            (f.name.clone(), v)
+        })
+        .collect()
+}
+
+fn title(doc: &Html) -> Option<String> {
+    static TITLE: std::sync::LazyLock<Selector> =
+        std::sync::LazyLock::new(|| parse_static("title"));
+    let el = doc.select(&TITLE).next()?;
+    let text = collapse_whitespace(&el.text().collect::<String>());
+    (!text.is_empty()).then_some(text)
+}
+
+/// Text with runs of whitespace folded to one space and the ends trimmed.
+pub(crate) fn collapse_whitespace(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A selector written in this crate's source.
+pub(crate) fn parse_static(css: &str) -> Selector {
+    // The selectors passed here are literals of this crate, checked by the tests below.
+    Selector::parse(css).unwrap_or_else(|e| panic!("built-in selector {css:?}: {e}"))
+}
+
+/// Whether a `Content-Type` names an HTML (or XHTML) document.
+pub fn is_html(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else {
+        return false;
+    };
+    let mime = ct.split(';').next().unwrap_or_default().trim();
+    mime.eq_ignore_ascii_case("text/html") || mime.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles() {
+        let u = Url::parse("http://a.test/").unwrap();
+        let t = |html: &str| extract(html, &u, &[]).title;
+        assert_eq!(t("<title>  Fish &amp; Chips \n </title>"), Some("Fish & Chips".into()));
+        assert_eq!(t("<html><body>no title</body>"), None);
+        assert_eq!(t("<title>   </title>"), None);
+        assert_eq!(t("<title>first</title><title>second</title>"), Some("first".into()));
+    }
+
+    #[test]
+    fn html_content_types() {
+        assert!(is_html(Some("text/html; charset=utf-8")));
+        assert!(is_html(Some("TEXT/HTML")));
+        assert!(is_html(Some("application/xhtml+xml")));
+        assert!(!is_html(Some("application/json")));
+        assert!(!is_html(None));
+    }
+}

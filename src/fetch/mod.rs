@@ -1,0 +1,197 @@
+//! Fetching one request: one attempt at one hop of one `CrawlItem`.
+//!
+//! Receives an item the scheduler has cleared for its host; sends one GET
+//! under the `--timeout` deadline (headers and body together); and hands back
+//! an `Outcome`: a finished record (body read with the cap, decoded, parsed
+//! on the blocking pool), a redirect for the engine to schedule as the next
+//! hop, or a retry with its delay. It never touches the frontier, so every
+//! request, hops and retries included, passes the host gate in the engine.
+
+pub mod body;
+pub mod client;
+pub mod retry;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::config::Settings;
+use crate::error::{ErrorKind, PageError, classify};
+use crate::extract::{self, Extracted};
+use crate::record::{CrawlItem, Record};
+
+/// What the fetch tasks share.
+pub struct FetchCtx {
+    pub client: reqwest::Client,
+    pub settings: Arc<Settings>,
+    /// Bounds HTML parsing on the blocking pool to one job per core.
+    pub parse_permits: Semaphore,
+}
+
+/// How one request ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The page is finished: its record, and the links to follow.
+    Done { item: CrawlItem, record: Box<Record>, follow: Vec<Url> },
+    /// A 3xx with a `Location` (unresolved); the engine decides the next hop.
+    Redirect { item: CrawlItem, status: u16, location: String },
+    /// Worth another attempt after `after`; `slow_down` for 429/503.
+    Retry { item: CrawlItem, after: Duration, slow_down: bool, reason: String },
+}
+
+impl FetchCtx {
+    pub fn new(client: reqwest::Client, settings: Arc<Settings>) -> FetchCtx {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        FetchCtx {
+            client,
+            settings,
+            parse_permits: Semaphore::new(cores),
+        }
+    }
+
+    /// Makes one request for `item.current`.
+    pub async fn fetch(&self, mut item: CrawlItem) -> Outcome {
+        let s = &self.settings;
+        item.attempts += 1;
+        let started = Instant::now();
+        let deadline = started + s.timeout;
+
+        if s.deny_private_ips {
+            let ip = match item.current.host() {
+                Some(url::Host::Ipv4(v4)) => Some(std::net::IpAddr::V4(v4)),
+                Some(url::Host::Ipv6(v6)) => Some(std::net::IpAddr::V6(v6)),
+                _ => None,
+            };
+            if let Some(ip) = ip.filter(|ip| client::is_private(*ip)) {
+                let msg =
+                    format!("refused {ip}: private, loopback or link-local address (--deny-private-ips)");
+                return done_error(item, PageError::new(ErrorKind::Connect, msg));
+            }
+        }
+
+        let sent = tokio::time::timeout_at(deadline, self.client.get(item.current.clone()).send()).await;
+        let mut resp = match sent {
+            Err(_) => {
+                item.elapsed += started.elapsed();
+                let msg = format!("no response within --timeout {:?}", s.timeout);
+                return self.failed(item, PageError::new(ErrorKind::Timeout, msg));
+            }
+            Ok(Err(e)) => {
+                item.elapsed += started.elapsed();
+                return self.failed(item, classify(&e));
+            }
+            Ok(Ok(resp)) => resp,
+        };
+        let status = resp.status().as_u16();
+
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            if let Some(loc) = resp.headers().get(LOCATION) {
+                item.elapsed += started.elapsed();
+                let location = String::from_utf8_lossy(loc.as_bytes()).into_owned();
+                return Outcome::Redirect { item, status, location };
+            }
+        }
+        if retry::is_retryable_status(status) && item.attempts <= s.retries {
+            item.elapsed += started.elapsed();
+            let slow_down = status == 429 || status == 503;
+            let after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
+                .unwrap_or_else(|| retry::backoff(item.attempts, fastrand::f64()));
+            return Outcome::Retry { item, after, slow_down, reason: format!("HTTP {status}") };
+        }
+
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let body = body::read_capped(&mut resp, s.max_body, deadline, s.timeout).await;
+        item.elapsed += started.elapsed();
+        let mut record = item.blank_record();
+        record.status = Some(status);
+        record.content_type = content_type.clone();
+        record.fetched_at = Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string());
+        record.fields = extract::empty_fields(&s.fields);
+        let bytes = match body {
+            Ok(bytes) => bytes,
+            Err((err, read)) => {
+                if err.kind.is_retryable() && item.attempts <= s.retries {
+                    let after = retry::backoff(item.attempts, fastrand::f64());
+                    let reason = err.message;
+                    return Outcome::Retry { item, after, slow_down: false, reason };
+                }
+                record.bytes = read;
+                record.error = Some(err);
+                return Outcome::Done { item, record: Box::new(record), follow: Vec::new() };
+            }
+        };
+        record.bytes = bytes.len() as u64;
+
+        let html = extract::is_html(content_type.as_deref());
+        let mut follow = Vec::new();
+        if status >= 400 {
+            let reason = resp.status().canonical_reason().unwrap_or("");
+            record.error = Some(PageError::new(
+                ErrorKind::HttpStatus,
+                format!("HTTP {status} {reason}").trim_end().to_string(),
+            ));
+        } else if html || (s.body && body::is_textual(content_type.as_deref())) {
+            let (extracted, text) = self.parse(bytes, content_type, html, item.current.clone()).await;
+            if let Some(ex) = extracted {
+                record.title = ex.title;
+                record.fields = ex.fields;
+                record.links = ex.links.iter().map(|l| l.url.to_string()).collect();
+                follow = ex.links.into_iter().filter(|l| !l.nofollow).map(|l| l.url).collect();
+            }
+            record.body = text;
+        }
+        Outcome::Done { item, record: Box::new(record), follow }
+    }
+
+    /// Decodes and (for HTML) extracts on the blocking pool, one job per core.
+    async fn parse(
+        &self,
+        bytes: Vec<u8>,
+        content_type: Option<String>,
+        html: bool,
+        url: Url,
+    ) -> (Option<Extracted>, Option<String>) {
+        let settings = self.settings.clone();
+        // The semaphore is never closed, so acquire cannot fail.
+        let _permit = self.parse_permits.acquire().await;
+        let job = tokio::task::spawn_blocking(move || {
+            let text = body::decode(&bytes, content_type.as_deref(), html);
+            let extracted = html.then(|| extract::extract(&text, &url, &settings.fields));
+            let text = settings.body.then(|| text.into_owned());
+            (extracted, text)
+        });
+        match job.await {
+            Ok(out) => out,
+            Err(e) => {
+                tracing::error!("parsing a page failed: {e}");
+                (None, None)
+            }
+        }
+    }
+
+    /// A failed request: retried when the kind allows, else the final record.
+    fn failed(&self, item: CrawlItem, err: PageError) -> Outcome {
+        if err.kind.is_retryable() && item.attempts <= self.settings.retries {
+            let after = retry::backoff(item.attempts, fastrand::f64());
+            return Outcome::Retry { item, after, slow_down: false, reason: err.message };
+        }
+        done_error(item, err)
+    }
+}
+
+/// A finished item whose record is only an error.
+pub fn done_error(item: CrawlItem, err: PageError) -> Outcome {
+    let record = item.error_record(err);
+    Outcome::Done { item, record: Box::new(record), follow: Vec::new() }
+}

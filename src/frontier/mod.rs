@@ -1,0 +1,148 @@
+//! The frontier: every URL the crawl knows about, and the rules that decide
+//! whether a URL enters it.
+//!
+//! Receives seeds and the links extracted from fetched pages; hands out, via
+//! `Hosts::next`, the items that may be requested now. A discovered link
+//! enters only if it passes, in order: depth, scope, `--max-url-length`, the
+//! repeated-segment trap rule, `--include`/`--exclude`, the seen-set, and
+//! `--per-host-max-pages`. It never performs I/O.
+
+pub mod hosts;
+pub mod normalize;
+pub mod scope;
+pub mod seen;
+
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::config::{Mode, Settings};
+use crate::record::CrawlItem;
+use hosts::{HostId, HostLimits, Hosts};
+use scope::Anchor;
+use seen::Seen;
+
+/// The crawl's URLs: seen-set plus per-host queues.
+pub struct Frontier<S: Seen> {
+    seen: S,
+    pub hosts: Hosts,
+    settings: Arc<Settings>,
+}
+
+impl<S: Seen> Frontier<S> {
+    pub fn new(seen: S, settings: Arc<Settings>) -> Self {
+        Frontier {
+            seen,
+            hosts: Hosts::default(),
+            settings,
+        }
+    }
+
+    /// The host id of `url`, created with the limits that apply to it.
+    pub fn host_id(&mut self, url: &Url) -> HostId {
+        let settings = &self.settings;
+        self.hosts.id(url, || {
+            let o = url
+                .host_str()
+                .and_then(|h| settings.host_override(h, url.port_or_known_default()));
+            HostLimits {
+                per_host: o.and_then(|o| o.per_host).map_or(settings.per_host, |n| n as usize),
+                rate: o.and_then(|o| o.rate).unwrap_or(settings.rate),
+            }
+        })
+    }
+
+    /// Queues a seed (depth 0); `false` if the same URL was already queued.
+    pub fn add_seed(&mut self, url: Url) -> bool {
+        if !self.seen.insert(normalize::key(&url)) {
+            return false;
+        }
+        let anchor = Arc::new(Anchor::new(&url));
+        let seed: Arc<str> = Arc::from(url.as_str());
+        let id = self.host_id(&url);
+        self.hosts.admit(id, None);
+        self.hosts
+            .push_fresh(id, CrawlItem::new(url, seed, anchor, None, 0));
+        true
+    }
+
+    /// Queues a link found on `parent`'s page if every rule lets it in.
+    pub fn add_link(&mut self, parent: &CrawlItem, parent_url: &Arc<str>, link: &Url) -> bool {
+        let s = &self.settings;
+        let depth = parent.depth + 1;
+        if s.mode == Mode::Fetch
+            || depth > s.depth
+            || !parent.anchor.allows(s.scope, link)
+            || link.as_str().len() > s.max_url_length
+            || repeats_a_segment(link)
+            || (!s.include.is_empty() && !s.include.iter().any(|re| re.is_match(link.as_str())))
+            || s.exclude.iter().any(|re| re.is_match(link.as_str()))
+        {
+            return false;
+        }
+        let key = normalize::key(link);
+        if self.seen.contains(key) {
+            return false;
+        }
+        let id = self.host_id(link);
+        if !self.hosts.admit(id, self.settings.per_host_max_pages) {
+            return false;
+        }
+        self.seen.insert(key);
+        let item = CrawlItem::new(
+            link.clone(),
+            parent.seed.clone(),
+            parent.anchor.clone(),
+            Some(parent_url.clone()),
+            depth,
+        );
+        self.hosts.push_fresh(id, item);
+        true
+    }
+
+    /// Marks a redirect target as seen; `false` if it already was.
+    pub fn mark_seen(&mut self, url: &Url) -> bool {
+        self.seen.insert(normalize::key(url))
+    }
+
+    /// Whether `url` would be followed from `item` under `--scope`.
+    pub fn in_scope(&self, item: &CrawlItem, url: &Url) -> bool {
+        item.anchor.allows(self.settings.scope, url)
+    }
+
+    pub fn seen_len(&self) -> usize {
+        self.seen.len()
+    }
+}
+
+/// A path in which one segment occurs more than twice (`/a/b/a/b/a/`,
+/// `/x/x/x`): the mark of a spider trap (SPEC "Spider traps").
+pub fn repeats_a_segment(url: &Url) -> bool {
+    let Some(segments) = url.path_segments() else {
+        return false;
+    };
+    let segments: Vec<&str> = segments.filter(|s| !s.is_empty()).collect();
+    segments
+        .iter()
+        .any(|s| segments.iter().filter(|t| *t == s).count() > 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_segments() {
+        let cases = [
+            ("http://a/x/x/x", true),
+            ("http://a/a/b/a/b/a/", true),
+            ("http://a/x/x/y", false),
+            ("http://a/docs/v1/docs/", false),
+            ("http://a/", false),
+            ("http://a/cal/2026/01/01/01", true),
+        ];
+        for (url, want) in cases {
+            assert_eq!(repeats_a_segment(&Url::parse(url).unwrap()), want, "{url}");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The seen-set: which normalized URLs have entered the crawl, so each is
+//! fetched at most once. Behind a small trait so the in-memory set, the
+//! SQLite state and Redis plug in without touching the frontier.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Remembers URL keys (128-bit hashes of normalized URLs).
+pub trait Seen: Send {
+    /// Adds `key`; `true` if it was not there before.
+    fn insert(&mut self, key: u128) -> bool;
+    fn contains(&self, key: u128) -> bool;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The keys are already uniform hashes, so hashing them again is wasted work:
+/// this hasher takes the low 64 bits as they are.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+/// An in-memory seen-set: 16 bytes a URL plus the table's overhead.
+#[derive(Default)]
+pub struct MemorySeen(HashSet<u128, BuildHasherDefault<PassThrough>>);
+
+impl Seen for MemorySeen {
+    fn insert(&mut self, key: u128) -> bool {
+        self.0.insert(key)
+    }
+    fn contains(&self, key: u128) -> bool {
+        self.0.contains(&key)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_once() {
+        let mut s = MemorySeen::default();
+        assert!(s.insert(7));
+        assert!(!s.insert(7));
+        assert!(s.contains(7));
+        assert!(!s.contains(8));
+        assert_eq!(s.len(), 1);
+    }
+}
