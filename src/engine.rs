@@ -28,11 +28,11 @@ use url::Url;
 use crate::config::{Mode, Settings};
 use crate::error::{ErrorKind, PageError};
 use crate::fetch::{FetchCtx, Outcome};
+use crate::frontier::Frontier;
 use crate::frontier::hosts::HostId;
 use crate::frontier::normalize;
 use crate::frontier::scope::Anchor;
 use crate::frontier::seen::Seen;
-use crate::frontier::Frontier;
 use crate::output::Stats;
 use crate::progress::{Progress, Snapshot};
 use crate::record::{CrawlItem, Record};
@@ -140,7 +140,10 @@ impl<S: Seen> Engine<S> {
 
         loop {
             // Seeds: keep the fresh queues fed, never flooded.
-            while seeds_open && self.fresh_allowed() && self.frontier.hosts.queued().0 < SEED_LOW_WATER {
+            while seeds_open
+                && self.fresh_allowed()
+                && self.frontier.hosts.queued().0 < SEED_LOW_WATER
+            {
                 match seeds.try_recv() {
                     Ok(url) => {
                         self.frontier.add_seed(url);
@@ -162,7 +165,10 @@ impl<S: Seen> Engine<S> {
                 Some(Stop::OutputClosed) => break,
                 Some(Stop::Signal) if self.tasks.is_empty() => break,
                 Some(Stop::Signal) if grace_end.is_some_and(|g| now >= g) => {
-                    tracing::warn!("{} requests still in flight after {GRACE:?}; abandoning them", self.tasks.len());
+                    tracing::warn!(
+                        "{} requests still in flight after {GRACE:?}; abandoning them",
+                        self.tasks.len()
+                    );
                     break;
                 }
                 _ => {}
@@ -208,12 +214,19 @@ impl<S: Seen> Engine<S> {
         self.progress.finish();
         let mut stats = self.stats;
         stats.finish(started.elapsed(), self.stop == Some(Stop::Signal));
-        EngineEnd { stats, stop: self.stop }
+        EngineEnd {
+            stats,
+            stop: self.stop,
+        }
     }
 
     /// Whether a page not started yet may start now.
     fn fresh_allowed(&self) -> bool {
-        self.stop.is_none() && self.settings.max_pages.is_none_or(|m| self.pages_started < m)
+        self.stop.is_none()
+            && self
+                .settings
+                .max_pages
+                .is_none_or(|m| self.pages_started < m)
     }
 
     /// Starts requests while there are free slots and hosts that may be asked now.
@@ -269,7 +282,11 @@ impl<S: Seen> Engine<S> {
         };
         self.frontier.hosts.complete(host);
         match outcome {
-            Outcome::Done { item, record, follow } => {
+            Outcome::Done {
+                item,
+                record,
+                follow,
+            } => {
                 if self.stop.is_none() || self.stop == Some(Stop::Limit) {
                     let parent: Arc<str> = Arc::from(record.url.as_str());
                     for link in &follow {
@@ -278,8 +295,17 @@ impl<S: Seen> Engine<S> {
                 }
                 self.emit(*record).await;
             }
-            Outcome::Redirect { item, status, location } => self.redirect(item, status, &location).await,
-            Outcome::Retry { item, after, slow_down, reason } => {
+            Outcome::Redirect {
+                item,
+                status,
+                location,
+            } => self.redirect(item, status, &location).await,
+            Outcome::Retry {
+                item,
+                after,
+                slow_down,
+                reason,
+            } => {
                 if self.stop == Some(Stop::Signal) {
                     return;
                 }
@@ -290,7 +316,12 @@ impl<S: Seen> Engine<S> {
                 }
                 self.seq += 1;
                 let at = Instant::now() + after;
-                self.delayed.push(Reverse(Delayed { at, seq: self.seq, host, item }));
+                self.delayed.push(Reverse(Delayed {
+                    at,
+                    seq: self.seq,
+                    host,
+                    item,
+                }));
             }
         }
     }
@@ -301,7 +332,8 @@ impl<S: Seen> Engine<S> {
             let mut r = item.blank_record();
             r.status = Some(status);
             r.final_url = target.to_string();
-            r.fetched_at = Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+            r.fetched_at =
+                Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
             r.fields = crate::extract::empty_fields(&self.settings.fields);
             r.error = error;
             r
@@ -309,7 +341,10 @@ impl<S: Seen> Engine<S> {
         let mut target = match item.current.join(location.trim()) {
             Ok(t) => t,
             Err(e) => {
-                let err = PageError::new(ErrorKind::InvalidUrl, format!("unparsable Location {location:?}: {e}"));
+                let err = PageError::new(
+                    ErrorKind::InvalidUrl,
+                    format!("unparsable Location {location:?}: {e}"),
+                );
                 let r = end(&item, item.current.as_str(), Some(err));
                 return self.emit(r).await;
             }
@@ -324,15 +359,23 @@ impl<S: Seen> Engine<S> {
             return self.emit(r).await;
         }
         let key = normalize::key(&target);
-        if normalize::key(&item.current) == key || item.hops.iter().any(|h| normalize::key(h) == key) {
-            let err = PageError::new(ErrorKind::RedirectLimit, format!("redirect loop back to {target}"));
+        if normalize::key(&item.current) == key
+            || item.hops.iter().any(|h| normalize::key(h) == key)
+        {
+            let err = PageError::new(
+                ErrorKind::RedirectLimit,
+                format!("redirect loop back to {target}"),
+            );
             let r = end(&item, target.as_str(), Some(err));
             return self.emit(r).await;
         }
         if item.hops.len() as u32 >= self.settings.max_redirects {
             let err = PageError::new(
                 ErrorKind::RedirectLimit,
-                format!("more than --max-redirects {} hops", self.settings.max_redirects),
+                format!(
+                    "more than --max-redirects {} hops",
+                    self.settings.max_redirects
+                ),
             );
             let r = end(&item, target.as_str(), Some(err));
             return self.emit(r).await;
@@ -374,7 +417,11 @@ impl<S: Seen> Engine<S> {
             queued: fresh + resume + self.delayed.len(),
             in_flight: self.tasks.len(),
             ready_hosts: self.frontier.hosts.ready_hosts(),
-            pages_per_s: if secs > 0.0 { self.stats.pages as f64 / secs } else { 0.0 },
+            pages_per_s: if secs > 0.0 {
+                self.stats.pages as f64 / secs
+            } else {
+                0.0
+            },
         });
     }
 }

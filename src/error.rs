@@ -48,7 +48,10 @@ impl ErrorKind {
 
     /// Transient failures worth another attempt (SPEC `--retries`).
     pub fn is_retryable(self) -> bool {
-        matches!(self, ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Body)
+        matches!(
+            self,
+            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Body
+        )
     }
 }
 
@@ -108,7 +111,10 @@ pub fn classify(err: &reqwest::Error) -> PageError {
             return PageError::new(ErrorKind::Tls, message);
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>())
+            {
                 return PageError::new(ErrorKind::Tls, message);
             }
             io_kind.get_or_insert(io.kind());

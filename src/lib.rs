@@ -75,7 +75,8 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     let mut seeds = seeds::spawn(settings.urls.clone(), settings.seeds_file.clone());
     let Some(first_seed) = seeds.recv().await else {
         return Err(AppError::Usage(
-            "no valid seed URL: give absolute http(s) URLs as arguments or with --seeds FILE".into(),
+            "no valid seed URL: give absolute http(s) URLs as arguments or with --seeds FILE"
+                .into(),
         ));
     };
 

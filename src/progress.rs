@@ -49,7 +49,8 @@ impl Progress {
             ProgressMode::Always if !terminal => Progress::Lines(Mutex::new(None)),
             ProgressMode::Auto | ProgressMode::Always => {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}") {
+                if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                {
                     bar.set_style(style);
                 }
                 Progress::Bar(bar)

@@ -62,7 +62,13 @@ pub struct CrawlItem {
 
 impl CrawlItem {
     /// A fresh item about to be queued.
-    pub fn new(url: Url, seed: Arc<str>, anchor: Arc<Anchor>, parent: Option<Arc<str>>, depth: u32) -> Self {
+    pub fn new(
+        url: Url,
+        seed: Arc<str>,
+        anchor: Arc<Anchor>,
+        parent: Option<Arc<str>>,
+        depth: u32,
+    ) -> Self {
         CrawlItem {
             current: url.clone(),
             url,

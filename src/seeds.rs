@@ -84,12 +84,22 @@ mod tests {
     #[test]
     fn reads_args_then_file_skipping_bad_lines() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(f, "# comment\n\nhttp://a.test/1\nnot a url\n  http://a.test/2  \nftp://x/").unwrap();
-        let mut rx = spawn(vec!["http://a.test/0".into(), "bad".into()], Some(f.path().into()));
+        writeln!(
+            f,
+            "# comment\n\nhttp://a.test/1\nnot a url\n  http://a.test/2  \nftp://x/"
+        )
+        .unwrap();
+        let mut rx = spawn(
+            vec!["http://a.test/0".into(), "bad".into()],
+            Some(f.path().into()),
+        );
         let mut got = Vec::new();
         while let Some(u) = rx.blocking_recv() {
             got.push(u.to_string());
         }
-        assert_eq!(got, ["http://a.test/0", "http://a.test/1", "http://a.test/2"]);
+        assert_eq!(
+            got,
+            ["http://a.test/0", "http://a.test/1", "http://a.test/2"]
+        );
     }
 }

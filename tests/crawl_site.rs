@@ -17,7 +17,10 @@ fn by_url(records: &[Value]) -> HashMap<String, Value> {
     let mut map = HashMap::new();
     for r in records {
         let url = r["url"].as_str().expect("url is a string").to_string();
-        assert!(map.insert(url.clone(), r.clone()).is_none(), "{url} has two records");
+        assert!(
+            map.insert(url.clone(), r.clone()).is_none(),
+            "{url} has two records"
+        );
     }
     map
 }
@@ -34,7 +37,10 @@ async fn every_page_once_at_its_depth_with_its_status() {
     let got: HashSet<String> = records.keys().cloned().collect();
     let missing: Vec<_> = want.difference(&got).collect();
     let extra: Vec<_> = got.difference(&want).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
 
     for page in &expected {
         let r = &records[&server.url(&page.path)];
@@ -45,7 +51,12 @@ async fn every_page_once_at_its_depth_with_its_status() {
             assert!(r["parent"].is_null());
         } else {
             let parent = r["parent"].as_str().expect("parent set below the seed");
-            assert_eq!(records[parent]["depth"], page.depth - 1, "parent of {}", page.path);
+            assert_eq!(
+                records[parent]["depth"],
+                page.depth - 1,
+                "parent of {}",
+                page.path
+            );
         }
         let error_kind = r["error"]["kind"].as_str();
         if page.status >= 400 {
@@ -63,13 +74,21 @@ async fn every_page_once_at_its_depth_with_its_status() {
     for (path, n) in &seen {
         assert_eq!(*n, 1, "{path} requested {n} times");
     }
-    for never in ["/nofollow-target.html", "/links/intro.html", "/broken/in-comment.html"] {
+    for never in [
+        "/nofollow-target.html",
+        "/links/intro.html",
+        "/broken/in-comment.html",
+    ] {
         assert!(!seen.contains_key(never), "{never} must not be requested");
     }
     assert_eq!(seen.len(), expected.len(), "server saw {seen:?}");
 
     // The summary is on stderr and agrees with the records.
-    let summary = format!("{} pages, {} ok, 1 errors", expected.len(), expected.len() - 1);
+    let summary = format!(
+        "{} pages, {} ok, 1 errors",
+        expected.len(),
+        expected.len() - 1
+    );
     assert!(out.stderr.contains(&summary), "stderr: {}", out.stderr);
 }
 
@@ -79,7 +98,10 @@ async fn default_depth_is_three() {
     let out = run_trawl(&["crawl", &server.url("/")], None, LIMIT).await;
     out.assert_code(0);
     let records = by_url(&out.records());
-    let want = expected_pages().into_iter().filter(|p| p.depth <= 3).count();
+    let want = expected_pages()
+        .into_iter()
+        .filter(|p| p.depth <= 3)
+        .count();
     assert_eq!(records.len(), want);
     assert!(records.contains_key(&server.url("/deep/3.html")));
     assert!(!records.contains_key(&server.url("/deep/4.html")));
@@ -101,24 +123,45 @@ async fn links_are_absolute_normalized_deduplicated_in_page_order() {
     };
 
     let rel = links("/links/relative.html");
-    for want in ["/links/a.html", "/links/b.html", "/about.html", "/links/sub/"] {
-        assert!(rel.contains(&server.url(want)), "relative.html lacks {want}: {rel:?}");
+    for want in [
+        "/links/a.html",
+        "/links/b.html",
+        "/about.html",
+        "/links/sub/",
+    ] {
+        assert!(
+            rel.contains(&server.url(want)),
+            "relative.html lacks {want}: {rel:?}"
+        );
     }
 
     let abs = links("/links/absolute.html");
-    for want in ["/links/a.html", "/protocol-relative.html", "/case.html", "/about.html"] {
-        assert!(abs.contains(&server.url(want)), "absolute.html lacks {want}: {abs:?}");
+    for want in [
+        "/links/a.html",
+        "/protocol-relative.html",
+        "/case.html",
+        "/about.html",
+    ] {
+        assert!(
+            abs.contains(&server.url(want)),
+            "absolute.html lacks {want}: {abs:?}"
+        );
     }
 
     let dup = links("/links/duplicates.html");
     let unique: HashSet<&String> = dup.iter().collect();
     assert_eq!(unique.len(), dup.len(), "duplicates in {dup:?}");
     assert_eq!(dup.iter().filter(|l| l.contains("dup-target")).count(), 1);
-    assert!(dup.iter().all(|l| !l.contains('#')), "fragments kept: {dup:?}");
+    assert!(
+        dup.iter().all(|l| !l.contains('#')),
+        "fragments kept: {dup:?}"
+    );
 
     let schemes = links("/links/schemes.html");
     assert!(
-        schemes.iter().all(|l| l.starts_with("http://") || l.starts_with("https://")),
+        schemes
+            .iter()
+            .all(|l| l.starts_with("http://") || l.starts_with("https://")),
         "non-http links kept: {schemes:?}"
     );
 
@@ -127,18 +170,40 @@ async fn links_are_absolute_normalized_deduplicated_in_page_order() {
     assert!(!base.contains(&server.url("/links/intro.html")), "{base:?}");
 
     let off = links("/links/offsite.html");
-    assert!(off.contains(&"http://example.invalid/".to_string()), "{off:?}");
-    assert!(off.contains(&"https://other.invalid/page".to_string()), "{off:?}");
-    assert!(off.contains(&"http://example.invalid/upper".to_string()), "{off:?}");
-    assert!(records.keys().all(|u| !u.contains(".invalid")), "off-site link became a record");
+    assert!(
+        off.contains(&"http://example.invalid/".to_string()),
+        "{off:?}"
+    );
+    assert!(
+        off.contains(&"https://other.invalid/page".to_string()),
+        "{off:?}"
+    );
+    assert!(
+        off.contains(&"http://example.invalid/upper".to_string()),
+        "{off:?}"
+    );
+    assert!(
+        records.keys().all(|u| !u.contains(".invalid")),
+        "off-site link became a record"
+    );
 
     let nofollow = links("/links/nofollow.html");
-    assert!(nofollow.contains(&server.url("/nofollow-target.html")), "nofollow listed: {nofollow:?}");
-    assert_eq!(server.count("/nofollow-target.html"), 0, "nofollow followed");
+    assert!(
+        nofollow.contains(&server.url("/nofollow-target.html")),
+        "nofollow listed: {nofollow:?}"
+    );
+    assert_eq!(
+        server.count("/nofollow-target.html"),
+        0,
+        "nofollow followed"
+    );
 
     // The query is kept as written, never reordered.
     let query = links("/links/query.html");
-    assert!(query.contains(&server.url("/search.html?b=2&a=1")), "{query:?}");
+    assert!(
+        query.contains(&server.url("/search.html?b=2&a=1")),
+        "{query:?}"
+    );
     assert_eq!(server.count("/search.html?b=2&a=1"), 1);
 
     // Non-HTML resources: a record each, no links, no title.
@@ -160,7 +225,9 @@ async fn titles_are_decoded_from_every_charset() {
     assert!(titles.len() >= 7, "fixture titles: {titles:?}");
     for (path, title) in titles {
         let url = server.url(&path);
-        let r = records.get(&url).unwrap_or_else(|| panic!("no record for {url}"));
+        let r = records
+            .get(&url)
+            .unwrap_or_else(|| panic!("no record for {url}"));
         assert_eq!(r["title"], title, "title of {path}");
     }
 }
@@ -173,15 +240,37 @@ async fn stdout_is_records_only_and_every_line_is_json() {
     assert!(out.stdout.ends_with('\n'));
     for line in out.stdout.lines() {
         let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        let keys: HashSet<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
+        let keys: HashSet<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
         let want: HashSet<&str> = [
-            "url", "final_url", "seed", "parent", "depth", "status", "content_type", "bytes",
-            "elapsed_ms", "attempts", "fetched_at", "title", "links", "fields", "error",
+            "url",
+            "final_url",
+            "seed",
+            "parent",
+            "depth",
+            "status",
+            "content_type",
+            "bytes",
+            "elapsed_ms",
+            "attempts",
+            "fetched_at",
+            "title",
+            "links",
+            "fields",
+            "error",
         ]
         .into();
         assert_eq!(keys, want, "fields of {line}");
     }
-    assert!(out.stderr.contains("pages/s"), "summary on stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("pages/s"),
+        "summary on stderr: {}",
+        out.stderr
+    );
 }
 
 #[tokio::test]

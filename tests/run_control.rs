@@ -21,7 +21,9 @@ fn fan_out(n: usize) -> Router {
         .route(
             "/",
             get(move || async move {
-                let links: String = (0..n).map(|i| format!("<a href=\"/p/{i}\">{i}</a>\n")).collect();
+                let links: String = (0..n)
+                    .map(|i| format!("<a href=\"/p/{i}\">{i}</a>\n"))
+                    .collect();
                 Html(format!("<title>root</title>{links}"))
             }),
         )
@@ -39,7 +41,10 @@ fn fan_out(n: usize) -> Router {
 }
 
 fn parse_lines(stdout: &str) -> Vec<Value> {
-    assert!(stdout.is_empty() || stdout.ends_with('\n'), "half a line at the end: {stdout:?}");
+    assert!(
+        stdout.is_empty() || stdout.ends_with('\n'),
+        "half a line at the end: {stdout:?}"
+    );
     stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -48,7 +53,9 @@ fn parse_lines(stdout: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn first_sigint_drains_in_flight_and_exits_130() {
-    let server = TestServer::start(ServerOpts::routes(fan_out(60)).with_delay(Duration::from_millis(300))).await;
+    let server =
+        TestServer::start(ServerOpts::routes(fan_out(60)).with_delay(Duration::from_millis(300)))
+            .await;
     let child = spawn_trawl(&["crawl", "--per-host", "3", &server.url("/")]);
     server.wait_for_requests(5, Duration::from_secs(20)).await;
     send_signal(&child, "INT");
@@ -60,12 +67,18 @@ async fn first_sigint_drains_in_flight_and_exits_130() {
     // Every request the server got was in flight or done: each has its record.
     assert_eq!(records.len(), requested, "records vs requests");
     assert!(records.iter().all(|r| r["status"] == 200));
-    assert!(out.stderr.contains("(interrupted)"), "summary: {}", out.stderr);
+    assert!(
+        out.stderr.contains("(interrupted)"),
+        "summary: {}",
+        out.stderr
+    );
 }
 
 #[tokio::test]
 async fn sigterm_behaves_like_sigint() {
-    let server = TestServer::start(ServerOpts::routes(fan_out(60)).with_delay(Duration::from_millis(300))).await;
+    let server =
+        TestServer::start(ServerOpts::routes(fan_out(60)).with_delay(Duration::from_millis(300)))
+            .await;
     let child = spawn_trawl(&["crawl", "--per-host", "2", &server.url("/")]);
     server.wait_for_requests(3, Duration::from_secs(20)).await;
     send_signal(&child, "TERM");
@@ -78,7 +91,9 @@ async fn sigterm_behaves_like_sigint() {
 async fn second_signal_exits_at_once() {
     let server = TestServer::start(ServerOpts::routes(fan_out(3))).await;
     let mut child = spawn_trawl(&["fetch", &server.url("/hang"), &server.url("/p/1")]);
-    server.wait_until(Duration::from_secs(20), |s| s.count("/hang") == 1).await;
+    server
+        .wait_until(Duration::from_secs(20), |s| s.count("/hang") == 1)
+        .await;
     send_signal(&child, "INT");
     // Wait until trawl says it is draining, so the second signal is a second one.
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr piped")).lines();
@@ -91,12 +106,20 @@ async fn second_signal_exits_at_once() {
         false
     })
     .await;
-    assert_eq!(draining, Ok(true), "no 'stopping' message after the first signal");
+    assert_eq!(
+        draining,
+        Ok(true),
+        "no 'stopping' message after the first signal"
+    );
     let t = Instant::now();
     send_signal(&child, "INT");
     let out = finish_trawl(child, Duration::from_secs(10)).await;
     assert_eq!(out.code(), Some(130));
-    assert!(t.elapsed() < Duration::from_secs(3), "second signal took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "second signal took {:?}",
+        t.elapsed()
+    );
     // Whatever was written is whole lines: /p/1 finished, /hang never did.
     let records = parse_lines(&out.stdout);
     assert!(records.iter().all(|r| r["url"] != server.url("/hang")));
@@ -123,16 +146,39 @@ async fn closed_stdout_ends_quietly() {
     let trawl_code = std::fs::read_to_string(&code).expect("exit code written");
     assert_eq!(trawl_code.trim(), "0", "trawl's exit code");
     let stderr = std::fs::read_to_string(&err).expect("stderr written");
-    assert!(!stderr.contains("panicked"), "panic text on stderr: {stderr}");
-    assert!(!stderr.to_lowercase().contains("broken pipe"), "error on stderr: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "panic text on stderr: {stderr}"
+    );
+    assert!(
+        !stderr.to_lowercase().contains("broken pipe"),
+        "error on stderr: {stderr}"
+    );
 }
 
 #[tokio::test]
 async fn progress_goes_to_stderr_only() {
-    let server = TestServer::start(ServerOpts::routes(fan_out(12)).with_delay(Duration::from_millis(100))).await;
-    let child = spawn_trawl(&["crawl", "--progress", "always", "--per-host", "2", &server.url("/")]);
+    let server =
+        TestServer::start(ServerOpts::routes(fan_out(12)).with_delay(Duration::from_millis(100)))
+            .await;
+    let child = spawn_trawl(&[
+        "crawl",
+        "--progress",
+        "always",
+        "--per-host",
+        "2",
+        &server.url("/"),
+    ]);
     let out = finish_trawl(child, LIMIT).await;
     assert_eq!(out.code(), Some(0));
-    assert_eq!(parse_lines(&out.stdout).len(), 13, "stdout holds records only");
-    assert!(out.stderr.contains("in flight"), "progress on stderr: {}", out.stderr);
+    assert_eq!(
+        parse_lines(&out.stdout).len(),
+        13,
+        "stdout holds records only"
+    );
+    assert!(
+        out.stderr.contains("in flight"),
+        "progress on stderr: {}",
+        out.stderr
+    );
 }

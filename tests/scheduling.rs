@@ -51,13 +51,26 @@ fn max_overlap(requests: &[LoggedRequest]) -> usize {
 
 #[tokio::test]
 async fn per_host_cap_holds_as_the_server_sees_it() {
-    let server = TestServer::start(ServerOpts::routes(fan_out(40)).with_delay(Duration::from_millis(50))).await;
-    let out = run_trawl(&["crawl", "-j", "64", "--per-host", "3", &server.url("/")], None, LIMIT).await;
+    let server =
+        TestServer::start(ServerOpts::routes(fan_out(40)).with_delay(Duration::from_millis(50)))
+            .await;
+    let out = run_trawl(
+        &["crawl", "-j", "64", "--per-host", "3", &server.url("/")],
+        None,
+        LIMIT,
+    )
+    .await;
     out.assert_code(0);
     assert_eq!(out.records().len(), 41);
     let max = server.max_in_flight();
-    assert!(max <= 3, "server saw {max} requests at once with --per-host 3");
-    assert!(max >= 2, "--per-host 3 should be used, server saw at most {max}");
+    assert!(
+        max <= 3,
+        "server saw {max} requests at once with --per-host 3"
+    );
+    assert!(
+        max >= 2,
+        "--per-host 3 should be used, server saw at most {max}"
+    );
     assert_eq!(server.requests().len(), 41, "each page once");
 }
 
@@ -72,7 +85,15 @@ async fn global_concurrency_holds_across_hosts() {
     )
     .await;
     let out = run_trawl(
-        &["crawl", "-j", "2", "--per-host", "4", &a.url("/"), &b.url("/")],
+        &[
+            "crawl",
+            "-j",
+            "2",
+            "--per-host",
+            "4",
+            &a.url("/"),
+            &b.url("/"),
+        ],
         None,
         LIMIT,
     )
@@ -82,7 +103,10 @@ async fn global_concurrency_holds_across_hosts() {
     let mut all = a.requests();
     all.extend(b.requests());
     let overlap = max_overlap(&all);
-    assert!(overlap <= 2, "{overlap} requests at once across hosts with -j 2");
+    assert!(
+        overlap <= 2,
+        "{overlap} requests at once across hosts with -j 2"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +122,15 @@ async fn a_rate_limited_host_does_not_hold_back_others() {
     writeln!(config, "[hosts.\"127.0.0.1\"]\nrate = 2.0\n").expect("write config");
     let config_path = config.path().to_str().expect("utf-8 path").to_string();
     let out = run_trawl(
-        &["crawl", "--config", &config_path, "-j", "4", &slow.url("/"), &fast.url("/")],
+        &[
+            "crawl",
+            "--config",
+            &config_path,
+            "-j",
+            "4",
+            &slow.url("/"),
+            &fast.url("/"),
+        ],
         None,
         LIMIT,
     )
@@ -112,11 +144,18 @@ async fn a_rate_limited_host_does_not_hold_back_others() {
     // The slow host: never two requests closer than 1/rate (timer tolerance 5 ms).
     for pair in slow_reqs.windows(2) {
         let gap = pair[1].arrived - pair[0].arrived;
-        assert!(gap >= Duration::from_millis(495), "gap {gap:?} < 500 ms at rate 2");
+        assert!(
+            gap >= Duration::from_millis(495),
+            "gap {gap:?} < 500 ms at rate 2"
+        );
     }
     // The fast host finished its 41 pages before the slow host's third request
     // (which cannot come before ~1 s): the -j slots were not stuck waiting.
-    let fast_done = fast_reqs.iter().filter_map(|r| r.finished).max().expect("fast finished");
+    let fast_done = fast_reqs
+        .iter()
+        .filter_map(|r| r.finished)
+        .max()
+        .expect("fast finished");
     assert!(
         fast_done < slow_reqs[2].arrived,
         "fast host finished {:?} after the slow host's third request",
@@ -131,7 +170,9 @@ async fn parsing_a_big_page_does_not_stall_other_fetches() {
         let mut s = String::from("<html><head><title>big</title></head><body>");
         let mut i = 0;
         while s.len() < 5 << 20 {
-            s.push_str(&format!("<div class=\"row\"><span>item {i}</span><a href=\"/x/{i}\">x</a></div>\n"));
+            s.push_str(&format!(
+                "<div class=\"row\"><span>item {i}</span><a href=\"/x/{i}\">x</a></div>\n"
+            ));
             i += 1;
         }
         s.push_str("</body></html>");
@@ -152,7 +193,17 @@ async fn parsing_a_big_page_does_not_stall_other_fetches() {
     )
     .await;
     let out = run_trawl(
-        &["crawl", "--depth", "1", "--per-host", "1", "--exclude", "/x/", &big.url("/big.html"), &small.url("/")],
+        &[
+            "crawl",
+            "--depth",
+            "1",
+            "--per-host",
+            "1",
+            "--exclude",
+            "/x/",
+            &big.url("/big.html"),
+            &small.url("/"),
+        ],
         None,
         LIMIT,
     )

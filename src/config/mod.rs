@@ -94,7 +94,9 @@ impl Settings {
         // A value from the file is validated with the file and key in the message.
         let file_duration = |key: &str, v: &Option<NumOrStr>| -> Result<Option<Duration>, String> {
             v.as_ref()
-                .map(|v| units::parse_duration(&v.as_text()).map_err(|e| format!("{cfg}: {key}: {e}")))
+                .map(|v| {
+                    units::parse_duration(&v.as_text()).map_err(|e| format!("{cfg}: {key}: {e}"))
+                })
                 .transpose()
         };
         let file_size = |key: &str, v: &Option<NumOrStr>| -> Result<Option<u64>, String> {
@@ -115,7 +117,11 @@ impl Settings {
         }
 
         let list = |flag: Vec<String>, file: Option<Vec<String>>| {
-            if flag.is_empty() { file.unwrap_or_default() } else { flag }
+            if flag.is_empty() {
+                file.unwrap_or_default()
+            } else {
+                flag
+            }
         };
         let include = compile_regexes("--include", &list(args.include, file.include))?;
         let exclude = compile_regexes("--exclude", &list(args.exclude, file.exclude))?;
@@ -153,11 +159,15 @@ impl Settings {
         for (name, HostTable { rate, per_host }) in file.hosts {
             if let Some(r) = rate {
                 if !(r.is_finite() && r >= 0.0) {
-                    return Err(format!("{cfg}: hosts.\"{name}\".rate: expected a number ≥ 0, got {r}"));
+                    return Err(format!(
+                        "{cfg}: hosts.\"{name}\".rate: expected a number ≥ 0, got {r}"
+                    ));
                 }
             }
             if per_host == Some(0) {
-                return Err(format!("{cfg}: hosts.\"{name}\".per_host: expected a number ≥ 1, got 0"));
+                return Err(format!(
+                    "{cfg}: hosts.\"{name}\".per_host: expected a number ≥ 1, got 0"
+                ));
             }
             hosts.insert(name.to_ascii_lowercase(), HostOverride { rate, per_host });
         }
@@ -171,7 +181,9 @@ impl Settings {
             .or(file.user_agent)
             .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string());
         if HeaderValue::from_str(&user_agent).is_err() {
-            return Err(format!("--user-agent: not a valid header value: {user_agent:?}"));
+            return Err(format!(
+                "--user-agent: not a valid header value: {user_agent:?}"
+            ));
         }
 
         Ok(Settings {
@@ -227,7 +239,10 @@ impl Settings {
             insecure: args.insecure || file.insecure.unwrap_or(false),
             deny_private_ips: args.deny_private_ips || file.deny_private_ips.unwrap_or(false),
             resolve,
-            progress: args.progress.or(file.progress).unwrap_or(ProgressMode::Auto),
+            progress: args
+                .progress
+                .or(file.progress)
+                .unwrap_or(ProgressMode::Auto),
             hosts,
         })
     }
@@ -337,7 +352,10 @@ mod tests {
         ] {
             let (_f, args) = with_file(toml);
             let err = Settings::resolve(Mode::Crawl, args).unwrap_err();
-            assert!(err.contains(key) && err.contains(value), "{toml:?} gave {err}");
+            assert!(
+                err.contains(key) && err.contains(value),
+                "{toml:?} gave {err}"
+            );
         }
     }
 
@@ -347,8 +365,14 @@ mod tests {
             "[hosts.\"a.example\"]\nrate = 1.0\n[hosts.\"a.example:8080\"]\nper_host = 1\n",
         );
         let s = Settings::resolve(Mode::Crawl, args).unwrap();
-        assert_eq!(s.host_override("a.example", Some(80)).unwrap().rate, Some(1.0));
-        assert_eq!(s.host_override("a.example", Some(8080)).unwrap().per_host, Some(1));
+        assert_eq!(
+            s.host_override("a.example", Some(80)).unwrap().rate,
+            Some(1.0)
+        );
+        assert_eq!(
+            s.host_override("a.example", Some(8080)).unwrap().per_host,
+            Some(1)
+        );
         assert!(s.host_override("b.example", None).is_none());
     }
 
@@ -366,6 +390,10 @@ mod tests {
             header: vec!["no colon".into()],
             ..CrawlArgs::default()
         };
-        assert!(Settings::resolve(Mode::Crawl, bad).unwrap_err().contains("no colon"));
+        assert!(
+            Settings::resolve(Mode::Crawl, bad)
+                .unwrap_err()
+                .contains("no colon")
+        );
     }
 }

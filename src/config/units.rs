@@ -15,7 +15,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         if secs.is_finite() && secs >= 0.0 {
             return Ok(Duration::from_secs_f64(secs));
         }
-        return Err(format!("expected a duration ≥ 0 such as 90s or 30m, got {s:?}"));
+        return Err(format!(
+            "expected a duration ≥ 0 such as 90s or 30m, got {s:?}"
+        ));
     }
     humantime::parse_duration(t)
         .map_err(|_| format!("expected a duration such as 90s, 500ms or 30m, got {s:?}"))
@@ -53,7 +55,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
-        _ => Err(format!("expected a number ≥ 0 (requests per second), got {s:?}")),
+        _ => Err(format!(
+            "expected a number ≥ 0 (requests per second), got {s:?}"
+        )),
     }
 }
 
@@ -152,7 +156,10 @@ mod tests {
     #[test]
     fn selects() {
         let s = parse_select("price=span.price").unwrap();
-        assert_eq!((s.name.as_str(), s.css.as_str(), s.attr), ("price", "span.price", None));
+        assert_eq!(
+            (s.name.as_str(), s.css.as_str(), s.attr),
+            ("price", "span.price", None)
+        );
         let s = parse_select("img=img.photo@src").unwrap();
         assert_eq!(s.attr.as_deref(), Some("src"));
         assert_eq!(s.css, "img.photo");

@@ -32,16 +32,22 @@ pub(super) fn links(doc: &Html, page: &Url) -> Vec<Link> {
         .and_then(|href| page.join(href.trim()).ok())
         .unwrap_or_else(|| page.clone());
     let page_nofollow = doc.select(&META_ROBOTS).any(|m| {
-        m.value().attr("name").is_some_and(|n| n.eq_ignore_ascii_case("robots"))
-            && m.value()
-                .attr("content")
-                .is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case("nofollow")))
+        m.value()
+            .attr("name")
+            .is_some_and(|n| n.eq_ignore_ascii_case("robots"))
+            && m.value().attr("content").is_some_and(|c| {
+                c.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("nofollow"))
+            })
     });
 
     let mut out: Vec<Link> = Vec::new();
     let mut index: HashMap<u128, usize> = HashMap::new();
     for a in doc.select(&ANCHORS) {
-        let Some(url) = a.value().attr("href").and_then(|h| normalize::resolve_link(&base, h))
+        let Some(url) = a
+            .value()
+            .attr("href")
+            .and_then(|h| normalize::resolve_link(&base, h))
         else {
             continue;
         };
@@ -99,21 +105,27 @@ mod tests {
             "http://a.test/Case",
             "http://a.test/area.html",
         ];
-        assert_eq!(got.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(), want);
+        assert_eq!(
+            got.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(),
+            want
+        );
         assert!(got.iter().all(|(_, nf)| !nf));
     }
 
     #[test]
     fn base_href_applies() {
-        let got = run(r#"<head><base href="/docs/"></head><a href="x.html">x</a><a href="/abs">a</a>"#);
+        let got =
+            run(r#"<head><base href="/docs/"></head><a href="x.html">x</a><a href="/abs">a</a>"#);
         assert_eq!(got[0].0, "http://a.test/docs/x.html");
         assert_eq!(got[1].0, "http://a.test/abs");
     }
 
     #[test]
     fn nofollow_listed_not_followed() {
-        let got = run(r#"<a rel="nofollow" href="/n">n</a><a rel="external NoFollow" href="/m">m</a>
-                         <a rel="nofollow" href="/both">1</a><a href="/both">2</a>"#);
+        let got = run(
+            r#"<a rel="nofollow" href="/n">n</a><a rel="external NoFollow" href="/m">m</a>
+                         <a rel="nofollow" href="/both">1</a><a href="/both">2</a>"#,
+        );
         assert_eq!(
             got,
             vec![
@@ -122,13 +134,15 @@ mod tests {
                 ("http://a.test/both".into(), false),
             ]
         );
-        let page_wide = run(r#"<meta name="ROBOTS" content="noindex, nofollow"><a href="/x">x</a>"#);
+        let page_wide =
+            run(r#"<meta name="ROBOTS" content="noindex, nofollow"><a href="/x">x</a>"#);
         assert!(page_wide[0].1);
     }
 
     #[test]
     fn broken_html_still_yields_links() {
-        let got = run(r#"<div><p><a href="one.html">one<a href='two.html'>two</div><a href=three.html>"#);
+        let got =
+            run(r#"<div><p><a href="one.html">one<a href='two.html'>two</div><a href=three.html>"#);
         assert_eq!(got.len(), 3);
     }
 }

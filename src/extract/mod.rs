@@ -36,7 +36,11 @@ pub fn empty_fields(specs: &[FieldSpec]) -> serde_json::Map<String, serde_json::
     specs
         .iter()
         .map(|f| {
-            let v = if f.all() { serde_json::Value::Array(Vec::new()) } else { serde_json::Value::Null };
+            let v = if f.all() {
+                serde_json::Value::Array(Vec::new())
+            } else {
+                serde_json::Value::Null
+            };
             (f.name.clone(), v)
         })
         .collect()
@@ -78,10 +82,16 @@ mod tests {
     fn titles() {
         let u = Url::parse("http://a.test/").unwrap();
         let t = |html: &str| extract(html, &u, &[]).title;
-        assert_eq!(t("<title>  Fish &amp; Chips \n </title>"), Some("Fish & Chips".into()));
+        assert_eq!(
+            t("<title>  Fish &amp; Chips \n </title>"),
+            Some("Fish & Chips".into())
+        );
         assert_eq!(t("<html><body>no title</body>"), None);
         assert_eq!(t("<title>   </title>"), None);
-        assert_eq!(t("<title>first</title><title>second</title>"), Some("first".into()));
+        assert_eq!(
+            t("<title>first</title><title>second</title>"),
+            Some("first".into())
+        );
     }
 
     #[test]

@@ -19,8 +19,12 @@ pub struct FieldSpec {
 impl FieldSpec {
     /// Compiles the CSS of `spec`; the error quotes the selector.
     pub fn new(spec: SelectSpec, all: bool) -> Result<FieldSpec, String> {
-        let selector = Selector::parse(&spec.css)
-            .map_err(|e| format!("invalid CSS selector {:?} for field {:?}: {e}", spec.css, spec.name))?;
+        let selector = Selector::parse(&spec.css).map_err(|e| {
+            format!(
+                "invalid CSS selector {:?} for field {:?}: {e}",
+                spec.css, spec.name
+            )
+        })?;
         Ok(FieldSpec {
             name: spec.name,
             selector,
@@ -46,7 +50,9 @@ impl FieldSpec {
 pub(super) fn fields(doc: &Html, specs: &[FieldSpec]) -> serde_json::Map<String, Value> {
     let mut out = serde_json::Map::new();
     for spec in specs {
-        let mut matches = doc.select(&spec.selector).filter_map(|el| spec.value_of(el));
+        let mut matches = doc
+            .select(&spec.selector)
+            .filter_map(|el| spec.value_of(el));
         let value = if spec.all {
             Value::Array(matches.map(Value::String).collect())
         } else {

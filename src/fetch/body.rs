@@ -25,7 +25,10 @@ pub async fn read_capped(
     loop {
         let chunk = match tokio::time::timeout_at(deadline, resp.chunk()).await {
             Err(_) => {
-                let msg = format!("body not complete within {timeout:?} ({} bytes read)", buf.len());
+                let msg = format!(
+                    "body not complete within {timeout:?} ({} bytes read)",
+                    buf.len()
+                );
                 return Err((PageError::new(ErrorKind::Timeout, msg), buf.len() as u64));
             }
             Ok(Err(e)) => return Err((classify(&e), buf.len() as u64)),
@@ -63,7 +66,11 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(1024)];
     let label = META.captures(head)?.get(1)?.as_bytes();
     let enc = Encoding::for_label(label)?;
-    Some(if enc.output_encoding() == UTF_8 { UTF_8 } else { enc })
+    Some(if enc.output_encoding() == UTF_8 {
+        UTF_8
+    } else {
+        enc
+    })
 }
 
 /// The encoding of a body, by the rules in the module doc.
@@ -100,13 +107,21 @@ pub fn is_textual(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else {
         return false;
     };
-    let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     mime.starts_with("text/")
         || mime.ends_with("+xml")
         || mime.ends_with("+json")
         || matches!(
             mime.as_str(),
-            "application/json" | "application/xml" | "application/javascript" | "application/xhtml+xml"
+            "application/json"
+                | "application/xml"
+                | "application/javascript"
+                | "application/xhtml+xml"
         )
 }
 
@@ -117,8 +132,14 @@ mod tests {
     #[test]
     fn detection_order() {
         let latin1 = b"<p>caf\xe9</p>";
-        assert_eq!(detect(latin1, Some("text/html; charset=ISO-8859-1"), true).name(), "windows-1252");
-        assert_eq!(detect(latin1, Some("text/html; charset=\"iso-8859-1\""), true).name(), "windows-1252");
+        assert_eq!(
+            detect(latin1, Some("text/html; charset=ISO-8859-1"), true).name(),
+            "windows-1252"
+        );
+        assert_eq!(
+            detect(latin1, Some("text/html; charset=\"iso-8859-1\""), true).name(),
+            "windows-1252"
+        );
         let meta = b"<meta charset=\"windows-1252\"><p>caf\xe9</p>";
         assert_eq!(detect(meta, Some("text/html"), true).name(), "windows-1252");
         let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">";
@@ -126,17 +147,24 @@ mod tests {
         // The header wins over meta.
         assert_eq!(detect(meta, Some("text/html; charset=utf-8"), true), UTF_8);
         // BOM wins over everything.
-        assert_eq!(detect(b"\xef\xbb\xbfhi", Some("text/html; charset=latin1"), true), UTF_8);
+        assert_eq!(
+            detect(b"\xef\xbb\xbfhi", Some("text/html; charset=latin1"), true),
+            UTF_8
+        );
         assert_eq!(detect("plain ütf-8".as_bytes(), None, true), UTF_8);
         // utf-16 in meta means utf-8.
         assert_eq!(detect(b"<meta charset=utf-16le>", None, true), UTF_8);
         // An unknown label falls through to sniffing.
-        assert_eq!(detect(b"abc", Some("text/html; charset=bogus"), true), UTF_8);
+        assert_eq!(
+            detect(b"abc", Some("text/html; charset=bogus"), true),
+            UTF_8
+        );
     }
 
     #[test]
     fn sniffs_japanese_without_declaration() {
-        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("<title>日本語のテキストです。これは文字コード判定のための文章です。</title>");
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS
+            .encode("<title>日本語のテキストです。これは文字コード判定のための文章です。</title>");
         assert_eq!(detect(&sjis, Some("text/html"), true).name(), "Shift_JIS");
         assert!(decode(&sjis, Some("text/html"), true).contains("日本語"));
     }

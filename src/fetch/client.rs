@@ -81,7 +81,8 @@ impl Resolve for Resolver {
                 return Err(Box::new(DnsError {
                     host,
                     reason: "no addresses".into(),
-                }) as Box<dyn std::error::Error + Send + Sync>);
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             if deny_private {
                 let first = addrs[0].ip();

@@ -36,11 +36,24 @@ pub struct FetchCtx {
 #[derive(Debug)]
 pub enum Outcome {
     /// The page is finished: its record, and the links to follow.
-    Done { item: CrawlItem, record: Box<Record>, follow: Vec<Url> },
+    Done {
+        item: CrawlItem,
+        record: Box<Record>,
+        follow: Vec<Url>,
+    },
     /// A 3xx with a `Location` (unresolved); the engine decides the next hop.
-    Redirect { item: CrawlItem, status: u16, location: String },
+    Redirect {
+        item: CrawlItem,
+        status: u16,
+        location: String,
+    },
     /// Worth another attempt after `after`; `slow_down` for 429/503.
-    Retry { item: CrawlItem, after: Duration, slow_down: bool, reason: String },
+    Retry {
+        item: CrawlItem,
+        after: Duration,
+        slow_down: bool,
+        reason: String,
+    },
 }
 
 impl FetchCtx {
@@ -67,13 +80,15 @@ impl FetchCtx {
                 _ => None,
             };
             if let Some(ip) = ip.filter(|ip| client::is_private(*ip)) {
-                let msg =
-                    format!("refused {ip}: private, loopback or link-local address (--deny-private-ips)");
+                let msg = format!(
+                    "refused {ip}: private, loopback or link-local address (--deny-private-ips)"
+                );
                 return done_error(item, PageError::new(ErrorKind::Connect, msg));
             }
         }
 
-        let sent = tokio::time::timeout_at(deadline, self.client.get(item.current.clone()).send()).await;
+        let sent =
+            tokio::time::timeout_at(deadline, self.client.get(item.current.clone()).send()).await;
         let mut resp = match sent {
             Err(_) => {
                 item.elapsed += started.elapsed();
@@ -92,7 +107,11 @@ impl FetchCtx {
             if let Some(loc) = resp.headers().get(LOCATION) {
                 item.elapsed += started.elapsed();
                 let location = String::from_utf8_lossy(loc.as_bytes()).into_owned();
-                return Outcome::Redirect { item, status, location };
+                return Outcome::Redirect {
+                    item,
+                    status,
+                    location,
+                };
             }
         }
         if retry::is_retryable_status(status) && item.attempts <= s.retries {
@@ -104,7 +123,12 @@ impl FetchCtx {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
                 .unwrap_or_else(|| retry::backoff(item.attempts, fastrand::f64()));
-            return Outcome::Retry { item, after, slow_down, reason: format!("HTTP {status}") };
+            return Outcome::Retry {
+                item,
+                after,
+                slow_down,
+                reason: format!("HTTP {status}"),
+            };
         }
 
         let content_type = resp
@@ -124,11 +148,20 @@ impl FetchCtx {
                 if err.kind.is_retryable() && item.attempts <= s.retries {
                     let after = retry::backoff(item.attempts, fastrand::f64());
                     let reason = err.message;
-                    return Outcome::Retry { item, after, slow_down: false, reason };
+                    return Outcome::Retry {
+                        item,
+                        after,
+                        slow_down: false,
+                        reason,
+                    };
                 }
                 record.bytes = read;
                 record.error = Some(err);
-                return Outcome::Done { item, record: Box::new(record), follow: Vec::new() };
+                return Outcome::Done {
+                    item,
+                    record: Box::new(record),
+                    follow: Vec::new(),
+                };
             }
         };
         record.bytes = bytes.len() as u64;
@@ -142,16 +175,27 @@ impl FetchCtx {
                 format!("HTTP {status} {reason}").trim_end().to_string(),
             ));
         } else if html || (s.body && body::is_textual(content_type.as_deref())) {
-            let (extracted, text) = self.parse(bytes, content_type, html, item.current.clone()).await;
+            let (extracted, text) = self
+                .parse(bytes, content_type, html, item.current.clone())
+                .await;
             if let Some(ex) = extracted {
                 record.title = ex.title;
                 record.fields = ex.fields;
                 record.links = ex.links.iter().map(|l| l.url.to_string()).collect();
-                follow = ex.links.into_iter().filter(|l| !l.nofollow).map(|l| l.url).collect();
+                follow = ex
+                    .links
+                    .into_iter()
+                    .filter(|l| !l.nofollow)
+                    .map(|l| l.url)
+                    .collect();
             }
             record.body = text;
         }
-        Outcome::Done { item, record: Box::new(record), follow }
+        Outcome::Done {
+            item,
+            record: Box::new(record),
+            follow,
+        }
     }
 
     /// Decodes and (for HTML) extracts on the blocking pool, one job per core.
@@ -184,7 +228,12 @@ impl FetchCtx {
     fn failed(&self, item: CrawlItem, err: PageError) -> Outcome {
         if err.kind.is_retryable() && item.attempts <= self.settings.retries {
             let after = retry::backoff(item.attempts, fastrand::f64());
-            return Outcome::Retry { item, after, slow_down: false, reason: err.message };
+            return Outcome::Retry {
+                item,
+                after,
+                slow_down: false,
+                reason: err.message,
+            };
         }
         done_error(item, err)
     }
@@ -193,5 +242,9 @@ impl FetchCtx {
 /// A finished item whose record is only an error.
 pub fn done_error(item: CrawlItem, err: PageError) -> Outcome {
     let record = item.error_record(err);
-    Outcome::Done { item, record: Box::new(record), follow: Vec::new() }
+    Outcome::Done {
+        item,
+        record: Box::new(record),
+        follow: Vec::new(),
+    }
 }

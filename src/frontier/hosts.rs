@@ -251,7 +251,13 @@ mod tests {
 
     fn item(url: &str) -> CrawlItem {
         let u = Url::parse(url).unwrap();
-        CrawlItem::new(u.clone(), Arc::from(url), Arc::new(Anchor::new(&u)), None, 0)
+        CrawlItem::new(
+            u.clone(),
+            Arc::from(url),
+            Arc::new(Anchor::new(&u)),
+            None,
+            0,
+        )
     }
 
     fn limits(per_host: usize, rate: f64) -> impl FnOnce() -> HostLimits {
@@ -279,10 +285,18 @@ mod tests {
         while let Some((id, _)) = h.next(true) {
             got.push(id);
         }
-        assert_eq!(got.iter().filter(|&&id| id == a).count(), 2, "cap of 2 for a");
+        assert_eq!(
+            got.iter().filter(|&&id| id == a).count(),
+            2,
+            "cap of 2 for a"
+        );
         assert_eq!(got.iter().filter(|&&id| id == b).count(), 1);
         h.complete(a);
-        assert_eq!(h.next(true).map(|(id, _)| id), Some(a), "a again after a completion");
+        assert_eq!(
+            h.next(true).map(|(id, _)| id),
+            Some(a),
+            "a again after a completion"
+        );
         assert!(h.next(true).is_none());
         assert_eq!(h.queued(), (2, 0));
     }
@@ -305,7 +319,10 @@ mod tests {
         assert_eq!(got.iter().filter(|(id, _)| *id == b).count(), 2);
         let wake = h.next_wake().expect("a is on the timer heap");
         let wait = wake - Instant::now();
-        assert!(wait > Duration::from_millis(400) && wait <= Duration::from_millis(500), "{wait:?}");
+        assert!(
+            wait > Duration::from_millis(400) && wait <= Duration::from_millis(500),
+            "{wait:?}"
+        );
         h.wake(Instant::now());
         assert!(h.next(true).is_none(), "not before its slot");
         std::thread::sleep(wake - Instant::now());

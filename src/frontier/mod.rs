@@ -46,7 +46,9 @@ impl<S: Seen> Frontier<S> {
                 .host_str()
                 .and_then(|h| settings.host_override(h, url.port_or_known_default()));
             HostLimits {
-                per_host: o.and_then(|o| o.per_host).map_or(settings.per_host, |n| n as usize),
+                per_host: o
+                    .and_then(|o| o.per_host)
+                    .map_or(settings.per_host, |n| n as usize),
                 rate: o.and_then(|o| o.rate).unwrap_or(settings.rate),
             }
         })

@@ -94,12 +94,21 @@ mod tests {
             ("//other.org/x", Some("http://other.org/x")),
             ("HTTP://EXAMPLE.COM:80/Up", Some("http://example.com/Up")),
             ("https://example.com:443/s", Some("https://example.com/s")),
-            ("http://example.com:8080/p", Some("http://example.com:8080/p")),
-            ("  spaced.html \n", Some("http://example.com/a/b/spaced.html")),
+            (
+                "http://example.com:8080/p",
+                Some("http://example.com:8080/p"),
+            ),
+            (
+                "  spaced.html \n",
+                Some("http://example.com/a/b/spaced.html"),
+            ),
             ("page.html#frag", Some("http://example.com/a/b/page.html")),
             ("#top", Some("http://example.com/a/b/page.html?x=1")),
             ("?b=2&a=1", Some("http://example.com/a/b/page.html?b=2&a=1")),
-            ("caf\u{e9}.html", Some("http://example.com/a/b/caf%C3%A9.html")),
+            (
+                "caf\u{e9}.html",
+                Some("http://example.com/a/b/caf%C3%A9.html"),
+            ),
             ("mailto:a@example.com", None),
             ("javascript:void(0)", None),
             ("tel:+123", None),
@@ -125,10 +134,17 @@ mod tests {
         ];
         for (a, b) in same {
             let (a, b) = (Url::parse(a).unwrap(), Url::parse(b).unwrap());
-            assert_eq!(normalized(&a).replace("#f", ""), normalized(&b), "{a} vs {b}");
+            assert_eq!(
+                normalized(&a).replace("#f", ""),
+                normalized(&b),
+                "{a} vs {b}"
+            );
         }
         let different = [
-            ("http://example.com/x?a=1&b=2", "http://example.com/x?b=2&a=1"),
+            (
+                "http://example.com/x?a=1&b=2",
+                "http://example.com/x?b=2&a=1",
+            ),
             ("http://example.com/x", "https://example.com/x"),
             ("http://example.com/x", "http://example.com:8080/x"),
             ("http://example.com/X", "http://example.com/x"),
@@ -145,8 +161,16 @@ mod tests {
             parse_absolute(" http://a.example/x#y ").unwrap().as_str(),
             "http://a.example/x"
         );
-        assert!(parse_absolute("x/y").unwrap_err().contains("relative URL without a base"));
-        assert!(parse_absolute("ftp://a.example/").unwrap_err().contains("not an http(s) URL"));
+        assert!(
+            parse_absolute("x/y")
+                .unwrap_err()
+                .contains("relative URL without a base")
+        );
+        assert!(
+            parse_absolute("ftp://a.example/")
+                .unwrap_err()
+                .contains("not an http(s) URL")
+        );
         assert!(parse_absolute("http://").is_err());
     }
 }

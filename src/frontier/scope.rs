@@ -84,26 +84,100 @@ mod tests {
     fn scope_table() {
         use Scope::*;
         let cases = [
-            (Host, "http://www.example.com/", "http://www.example.com/a", true),
-            (Host, "http://www.example.com/", "https://www.example.com:8443/a", true),
-            (Host, "http://www.example.com/", "http://blog.example.com/a", false),
-            (Host, "http://www.example.com./", "http://www.example.com/a", true),
-            (Domain, "http://www.example.com/", "http://blog.example.com/a", true),
-            (Domain, "http://www.example.co.uk/", "http://shop.example.co.uk/", true),
-            (Domain, "http://www.example.co.uk/", "http://other.co.uk/", false),
+            (
+                Host,
+                "http://www.example.com/",
+                "http://www.example.com/a",
+                true,
+            ),
+            (
+                Host,
+                "http://www.example.com/",
+                "https://www.example.com:8443/a",
+                true,
+            ),
+            (
+                Host,
+                "http://www.example.com/",
+                "http://blog.example.com/a",
+                false,
+            ),
+            (
+                Host,
+                "http://www.example.com./",
+                "http://www.example.com/a",
+                true,
+            ),
+            (
+                Domain,
+                "http://www.example.com/",
+                "http://blog.example.com/a",
+                true,
+            ),
+            (
+                Domain,
+                "http://www.example.co.uk/",
+                "http://shop.example.co.uk/",
+                true,
+            ),
+            (
+                Domain,
+                "http://www.example.co.uk/",
+                "http://other.co.uk/",
+                false,
+            ),
             (Domain, "http://a.github.io/", "http://b.github.io/", false),
-            (Domain, "http://127.0.0.1:8080/", "http://127.0.0.1:9090/", true),
+            (
+                Domain,
+                "http://127.0.0.1:8080/",
+                "http://127.0.0.1:9090/",
+                true,
+            ),
             (Domain, "http://127.0.0.1/", "http://127.0.0.2/", false),
-            (Prefix, "http://example.com/docs/index.html", "http://example.com/docs/a/b", true),
-            (Prefix, "https://example.com/docs/", "http://example.com/docs/x", true),
-            (Prefix, "http://example.com/docs/index.html", "http://example.com/docsx", false),
-            (Prefix, "http://example.com/docs/index.html", "http://example.com/", false),
-            (Prefix, "http://example.com:81/docs/", "http://example.com/docs/a", false),
-            (Prefix, "http://example.com/docs", "http://example.com/about", true),
+            (
+                Prefix,
+                "http://example.com/docs/index.html",
+                "http://example.com/docs/a/b",
+                true,
+            ),
+            (
+                Prefix,
+                "https://example.com/docs/",
+                "http://example.com/docs/x",
+                true,
+            ),
+            (
+                Prefix,
+                "http://example.com/docs/index.html",
+                "http://example.com/docsx",
+                false,
+            ),
+            (
+                Prefix,
+                "http://example.com/docs/index.html",
+                "http://example.com/",
+                false,
+            ),
+            (
+                Prefix,
+                "http://example.com:81/docs/",
+                "http://example.com/docs/a",
+                false,
+            ),
+            (
+                Prefix,
+                "http://example.com/docs",
+                "http://example.com/about",
+                true,
+            ),
             (Any, "http://example.com/", "http://anything.org/", true),
         ];
         for (scope, seed, link, want) in cases {
-            assert_eq!(allows(scope, seed, link), want, "{scope:?} {seed} -> {link}");
+            assert_eq!(
+                allows(scope, seed, link),
+                want,
+                "{scope:?} {seed} -> {link}"
+            );
         }
     }
 }

@@ -50,9 +50,16 @@ impl Stats {
     /// One line for stderr.
     pub fn line(&self) -> String {
         let errors: u64 = self.errors.values().sum();
-        let mut s = format!("trawl: {} pages, {} ok, {} errors", self.pages, self.ok, errors);
+        let mut s = format!(
+            "trawl: {} pages, {} ok, {} errors",
+            self.pages, self.ok, errors
+        );
         if errors > 0 {
-            let by_kind: Vec<String> = self.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let by_kind: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
             s.push_str(&format!(" ({})", by_kind.join(", ")));
         }
         if self.unchanged > 0 {
@@ -85,7 +92,11 @@ fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
 }
 
 #[cfg(test)]
@@ -113,7 +124,10 @@ mod tests {
         assert_eq!((s.pages, s.ok, s.errors[&ErrorKind::Timeout]), (3, 1, 2));
         assert_eq!(s.pages_per_s, 1.5);
         let line = s.line();
-        assert!(line.contains("3 pages, 1 ok, 2 errors (timeout 2)"), "{line}");
+        assert!(
+            line.contains("3 pages, 1 ok, 2 errors (timeout 2)"),
+            "{line}"
+        );
         assert!(line.contains("2.0 KiB"), "{line}");
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["errors"]["timeout"], 2);

@@ -132,18 +132,27 @@ enum Encoder {
 }
 
 const CSV_COLUMNS: [&str; 14] = [
-    "url", "final_url", "seed", "parent", "depth", "status", "content_type", "bytes",
-    "elapsed_ms", "attempts", "fetched_at", "title", "error_kind", "error_message",
+    "url",
+    "final_url",
+    "seed",
+    "parent",
+    "depth",
+    "status",
+    "content_type",
+    "bytes",
+    "elapsed_ms",
+    "attempts",
+    "fetched_at",
+    "title",
+    "error_kind",
+    "error_message",
 ];
 
 impl Encoder {
     fn new(format: Format, fields: Vec<String>, with_body: bool) -> Encoder {
         match format {
             Format::Jsonl => Encoder::Jsonl,
-            Format::Csv => Encoder::Csv {
-                fields,
-                with_body,
-            },
+            Format::Csv => Encoder::Csv { fields, with_body },
         }
     }
 
