@@ -27,9 +27,10 @@ use url::Url;
 
 use crate::config::{Mode, Settings};
 use crate::error::{ErrorKind, PageError};
+use crate::fetch::retry;
 use crate::fetch::{FetchCtx, Outcome};
 use crate::frontier::Frontier;
-use crate::frontier::hosts::HostId;
+use crate::frontier::hosts::{HostId, Job};
 use crate::frontier::normalize;
 use crate::frontier::scope::Anchor;
 use crate::frontier::seen::Seen;
@@ -159,7 +160,9 @@ impl<S: Seen> Engine<S> {
             }
             self.release_due(now);
             self.frontier.hosts.wake(now);
-            self.dispatch();
+            for record in self.dispatch() {
+                self.emit(record).await;
+            }
 
             match self.stop {
                 Some(Stop::OutputClosed) => break,
@@ -229,30 +232,45 @@ impl<S: Seen> Engine<S> {
                 .is_none_or(|m| self.pages_started < m)
     }
 
-    /// Starts requests while there are free slots and hosts that may be asked now.
-    fn dispatch(&mut self) {
+    /// Starts requests while there are free slots and hosts that may be asked
+    /// now; returns the records of URLs refused without a request (robots).
+    fn dispatch(&mut self) -> Vec<Record> {
+        let mut refused = Vec::new();
         if matches!(self.stop, Some(Stop::Signal | Stop::OutputClosed)) {
-            return;
+            return refused;
         }
         while self.tasks.len() < self.settings.concurrency {
             let fresh_ok = self.fresh_allowed();
-            let Some((host, item)) = self.frontier.hosts.next(fresh_ok) else {
+            let Some((host, job)) = self.frontier.hosts.next(fresh_ok) else {
                 break;
             };
-            if item.attempts == 0 && item.hops.is_empty() {
-                self.pages_started += 1;
-                if !self.fresh_allowed() && self.stop.is_none() {
-                    tracing::info!("--max-pages {} reached: no new pages", self.pages_started);
-                    self.stop = Some(Stop::Limit);
-                }
-            }
             let ctx = self.ctx.clone();
-            let handle = self.tasks.spawn(async move { ctx.fetch(item).await });
+            let handle = match job {
+                Job::Refused(item, err) => {
+                    refused.push(item.error_record(err));
+                    continue;
+                }
+                Job::Robots(url) => self.tasks.spawn(async move { ctx.robots(url).await }),
+                Job::Page(item) => {
+                    if item.attempts == 0 && item.hops.is_empty() {
+                        self.pages_started += 1;
+                        if !self.fresh_allowed() && self.stop.is_none() {
+                            tracing::info!(
+                                "--max-pages {} reached: no new pages",
+                                self.pages_started
+                            );
+                            self.stop = Some(Stop::Limit);
+                        }
+                    }
+                    self.tasks.spawn(async move { ctx.fetch(item).await })
+                }
+            };
             self.task_hosts.insert(handle.id(), host);
         }
         if self.stop == Some(Stop::Limit) && self.frontier.hosts.queued().0 > 0 {
             self.frontier.hosts.drop_fresh();
         }
+        refused
     }
 
     /// Moves retries whose time has come back to their host's queue.
@@ -280,13 +298,30 @@ impl<S: Seen> Engine<S> {
         let Some(host) = self.task_hosts.remove(&id) else {
             return;
         };
-        self.frontier.hosts.complete(host);
+        let hosts = &mut self.frontier.hosts;
         match outcome {
+            Outcome::Robots(fetched) => {
+                let jitter = fastrand::f64();
+                let retries = self.settings.retries;
+                if let Some(delay) =
+                    hosts.robots_done(host, fetched, retries, |a| retry::backoff(a, jitter))
+                {
+                    let delay = delay.min(self.settings.max_crawl_delay);
+                    tracing::info!("robots.txt Crawl-delay {delay:?}");
+                    hosts.apply_crawl_delay(host, delay);
+                }
+            }
             Outcome::Done {
                 item,
                 record,
                 follow,
             } => {
+                hosts.complete(host);
+                match record.status {
+                    Some(429 | 503) => hosts.slow_down(host, None),
+                    Some(s) if s < 400 => hosts.recover(host),
+                    _ => {}
+                }
                 if self.stop.is_none() || self.stop == Some(Stop::Limit) {
                     let parent: Arc<str> = Arc::from(record.url.as_str());
                     for link in &follow {
@@ -299,21 +334,33 @@ impl<S: Seen> Engine<S> {
                 item,
                 status,
                 location,
-            } => self.redirect(item, status, &location).await,
+            } => {
+                hosts.complete(host);
+                hosts.recover(host);
+                self.redirect(item, status, &location).await
+            }
             Outcome::Retry {
                 item,
                 after,
                 slow_down,
+                pause,
                 reason,
             } => {
+                hosts.complete(host);
+                if slow_down {
+                    hosts.slow_down(host, pause);
+                    tracing::info!(
+                        "{} asked to slow down; rate now {:.2}/s",
+                        item.current,
+                        hosts.rate(host)
+                    );
+                } else if pause.is_some() {
+                    hosts.slow_down(host, pause);
+                }
                 if self.stop == Some(Stop::Signal) {
                     return;
                 }
                 tracing::debug!("retrying {} in {after:?}: {reason}", item.current);
-                if slow_down {
-                    let rate = self.frontier.hosts.rate(host);
-                    tracing::debug!("{} asked to slow down (rate {rate})", item.current);
-                }
                 self.seq += 1;
                 let at = Instant::now() + after;
                 self.delayed.push(Reverse(Delayed {

@@ -81,7 +81,12 @@ async fn every_page_once_at_its_depth_with_its_status() {
     ] {
         assert!(!seen.contains_key(never), "{never} must not be requested");
     }
-    assert_eq!(seen.len(), expected.len(), "server saw {seen:?}");
+    // robots.txt (a 404 here: allow all) is read once, before anything else.
+    assert_eq!(
+        server.paths().first().map(String::as_str),
+        Some("/robots.txt")
+    );
+    assert_eq!(seen.len(), expected.len() + 1, "server saw {seen:?}");
 
     // The summary is on stderr and agrees with the records.
     let summary = format!(

@@ -62,7 +62,7 @@ async fn first_sigint_drains_in_flight_and_exits_130() {
     let out = finish_trawl(child, Duration::from_secs(20)).await;
     assert_eq!(out.code(), Some(130), "stderr: {}", out.stderr);
     let records = parse_lines(&out.stdout);
-    let requested = server.requests().len();
+    let requested = server.page_requests().len();
     assert!(requested < 61, "the crawl went on after the signal");
     // Every request the server got was in flight or done: each has its record.
     assert_eq!(records.len(), requested, "records vs requests");
@@ -84,7 +84,7 @@ async fn sigterm_behaves_like_sigint() {
     send_signal(&child, "TERM");
     let out = finish_trawl(child, Duration::from_secs(20)).await;
     assert_eq!(out.code(), Some(130));
-    assert_eq!(parse_lines(&out.stdout).len(), server.requests().len());
+    assert_eq!(parse_lines(&out.stdout).len(), server.page_requests().len());
 }
 
 #[tokio::test]

@@ -71,7 +71,8 @@ async fn per_host_cap_holds_as_the_server_sees_it() {
         max >= 2,
         "--per-host 3 should be used, server saw at most {max}"
     );
-    assert_eq!(server.requests().len(), 41, "each page once");
+    assert_eq!(server.page_requests().len(), 41, "each page once");
+    assert_eq!(server.count("/robots.txt"), 1, "robots.txt once");
 }
 
 #[tokio::test]
@@ -140,8 +141,9 @@ async fn a_rate_limited_host_does_not_hold_back_others() {
 
     let slow_reqs = slow.requests();
     let fast_reqs = fast.requests();
-    assert_eq!(slow_reqs.len(), 7);
-    // The slow host: never two requests closer than 1/rate (timer tolerance 5 ms).
+    assert_eq!(slow_reqs.len(), 8, "robots.txt and 7 pages");
+    // The slow host: never two requests closer than 1/rate (timer tolerance
+    // 5 ms), robots.txt included.
     for pair in slow_reqs.windows(2) {
         let gap = pair[1].arrived - pair[0].arrived;
         assert!(

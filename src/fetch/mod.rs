@@ -10,6 +10,7 @@
 pub mod body;
 pub mod client;
 pub mod retry;
+pub mod robots;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -52,8 +53,12 @@ pub enum Outcome {
         item: CrawlItem,
         after: Duration,
         slow_down: bool,
+        /// The server's `Retry-After`, which pauses the whole host.
+        pause: Option<Duration>,
         reason: String,
     },
+    /// A host's robots.txt request ended.
+    Robots(robots::Fetched),
 }
 
 impl FetchCtx {
@@ -117,16 +122,17 @@ impl FetchCtx {
         if retry::is_retryable_status(status) && item.attempts <= s.retries {
             item.elapsed += started.elapsed();
             let slow_down = status == 429 || status == 503;
-            let after = resp
+            let pause = resp
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
-                .unwrap_or_else(|| retry::backoff(item.attempts, fastrand::f64()));
+                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+            let after = pause.unwrap_or_else(|| retry::backoff(item.attempts, fastrand::f64()));
             return Outcome::Retry {
                 item,
                 after,
                 slow_down,
+                pause,
                 reason: format!("HTTP {status}"),
             };
         }
@@ -152,6 +158,7 @@ impl FetchCtx {
                         item,
                         after,
                         slow_down: false,
+                        pause: None,
                         reason,
                     };
                 }
@@ -198,6 +205,12 @@ impl FetchCtx {
         }
     }
 
+    /// Fetches one host's robots.txt.
+    pub async fn robots(&self, url: Url) -> Outcome {
+        let token = robots::product_token(&self.settings.user_agent);
+        Outcome::Robots(robots::fetch(&self.client, url, &token, self.settings.timeout).await)
+    }
+
     /// Decodes and (for HTML) extracts on the blocking pool, one job per core.
     async fn parse(
         &self,
@@ -232,6 +245,7 @@ impl FetchCtx {
                 item,
                 after,
                 slow_down: false,
+                pause: None,
                 reason: err.message,
             };
         }

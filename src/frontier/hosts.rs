@@ -16,6 +16,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, MonotonicClock};
@@ -25,11 +26,21 @@ use governor::{Quota, RateLimiter};
 use tokio::time::Instant;
 use url::Url;
 
+use crate::error::{ErrorKind, PageError};
+use crate::fetch::robots::{self, Fetched, Rules};
 use crate::record::CrawlItem;
 
 type Limiter =
     RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<std::time::Instant>>;
 pub type HostId = usize;
+
+/// After robots.txt stayed unreachable through its retries, URLs of the host
+/// are refused for this long before robots.txt is tried again.
+const ROBOTS_RECHECK: Duration = Duration::from_secs(60);
+/// An unlimited host that was slowed down is unlimited again past this rate.
+const RECOVERED_RATE: f64 = 64.0;
+/// Slowing down never goes below one request a minute.
+const MIN_RATE: f64 = 1.0 / 60.0;
 
 /// The per-host limits that apply to one authority.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +48,32 @@ pub struct HostLimits {
     pub per_host: usize,
     /// Requests per second; 0 = unlimited.
     pub rate: f64,
+    /// Whether robots.txt must be read before the first request.
+    pub robots: bool,
+}
+
+/// Whether a host's URLs may be requested, as far as robots.txt goes.
+#[derive(Debug)]
+enum Gate {
+    /// Known: `None` when robots.txt is ignored.
+    Open(Option<Arc<Rules>>),
+    /// robots.txt must be fetched before anything else, not before `at`.
+    Need { at: Option<Instant>, attempts: u32 },
+    /// The robots.txt request is in flight.
+    Fetching { attempts: u32 },
+    /// robots.txt was unreachable: every URL is refused with `error` until `until`.
+    Unavailable { until: Instant, error: PageError },
+}
+
+/// What the scheduler hands out.
+#[derive(Debug)]
+pub enum Job {
+    /// Request this item now.
+    Page(CrawlItem),
+    /// Request this robots.txt now; report with `Hosts::robots_done`.
+    Robots(Url),
+    /// Do not request this item: it gets a record with this error.
+    Refused(CrawlItem, PageError),
 }
 
 struct Host {
@@ -44,8 +81,14 @@ struct Host {
     resume: VecDeque<CrawlItem>,
     in_flight: usize,
     cap: usize,
+    /// The configured rate, lowered by Crawl-delay; 0 = unlimited.
+    base_rate: f64,
+    /// The rate in force now (lower than `base_rate` after a 429/503).
     rate: f64,
     limiter: Option<Limiter>,
+    gate: Gate,
+    /// Retry-After from the server: nothing goes to this host before then.
+    paused_until: Option<Instant>,
     /// In `ready` or in `timers`.
     listed: bool,
     /// Items admitted to this host over the crawl (`--per-host-max-pages`).
@@ -55,6 +98,23 @@ struct Host {
 impl Host {
     fn has_work(&self, fresh_allowed: bool) -> bool {
         !self.resume.is_empty() || (fresh_allowed && !self.fresh.is_empty())
+    }
+
+    fn front(&self) -> Option<&CrawlItem> {
+        self.resume.front().or_else(|| self.fresh.front())
+    }
+
+    fn set_rate(&mut self, rate: f64) {
+        if self.rate == rate {
+            return;
+        }
+        self.rate = rate;
+        self.limiter = limiter(rate);
+        if let Some(l) = &self.limiter {
+            // The new limiter starts with one request spent, so the gap
+            // since the last request holds across the change.
+            let _ = l.check();
+        }
     }
 }
 
@@ -102,8 +162,18 @@ impl Hosts {
             resume: VecDeque::new(),
             in_flight: 0,
             cap: l.per_host.max(1),
+            base_rate: l.rate,
             rate: l.rate,
             limiter: limiter(l.rate),
+            gate: if l.robots {
+                Gate::Need {
+                    at: None,
+                    attempts: 0,
+                }
+            } else {
+                Gate::Open(None)
+            },
+            paused_until: None,
             listed: false,
             admitted: 0,
         });
@@ -135,27 +205,102 @@ impl Hosts {
         self.relist(id);
     }
 
-    /// A request to `id` has finished.
+    /// A page request to `id` has finished.
     pub fn complete(&mut self, id: HostId) {
         let host = &mut self.hosts[id];
         host.in_flight = host.in_flight.saturating_sub(1);
         self.relist(id);
     }
 
-    /// Changes the rate of `id` (Crawl-delay, back-off); the new limiter
-    /// starts with one request already spent, so the gap holds across the change.
-    pub fn set_rate(&mut self, id: HostId, rate: f64) {
+    /// The robots.txt request of `id` has finished. A failure is retried
+    /// `retries` times after `backoff(attempt)`, then every URL of the host
+    /// is refused for a while. Returns the Crawl-delay the rules set.
+    pub fn robots_done(
+        &mut self,
+        id: HostId,
+        fetched: Fetched,
+        retries: u32,
+        backoff: impl FnOnce(u32) -> Duration,
+    ) -> Option<Duration> {
         let host = &mut self.hosts[id];
-        if host.rate == rate {
-            return;
+        host.in_flight = host.in_flight.saturating_sub(1);
+        let attempts = match host.gate {
+            Gate::Fetching { attempts } => attempts,
+            _ => 1,
+        };
+        let mut delay = None;
+        host.gate = match fetched {
+            Fetched::Rules(rules) => {
+                delay = rules.crawl_delay();
+                Gate::Open(Some(Arc::new(rules)))
+            }
+            f @ Fetched::Unavailable(_) if f.is_retryable() && attempts <= retries => {
+                tracing::debug!("robots.txt attempt {attempts} failed: {f:?}");
+                Gate::Need {
+                    at: Some(Instant::now() + backoff(attempts)),
+                    attempts,
+                }
+            }
+            Fetched::Unavailable(error) => {
+                tracing::info!("{}; refusing the host's URLs for now", error.message);
+                Gate::Unavailable {
+                    until: Instant::now() + ROBOTS_RECHECK,
+                    error,
+                }
+            }
+        };
+        self.relist(id);
+        delay
+    }
+
+    /// Lowers the base rate of `id` to at most one request per `delay`
+    /// (robots.txt Crawl-delay).
+    pub fn apply_crawl_delay(&mut self, id: HostId, delay: Duration) {
+        let host = &mut self.hosts[id];
+        let rate = 1.0 / delay.as_secs_f64();
+        if host.base_rate == 0.0 || rate < host.base_rate {
+            host.base_rate = rate;
         }
-        host.rate = rate;
-        host.limiter = limiter(rate);
-        if let Some(l) = &host.limiter {
-            let _ = l.check();
+        if host.rate == 0.0 || host.rate > host.base_rate {
+            let base = host.base_rate;
+            host.set_rate(base);
         }
     }
 
+    /// The server asked to slow down (429, 503): halve the rate and, with a
+    /// `Retry-After`, send nothing before it.
+    pub fn slow_down(&mut self, id: HostId, pause: Option<Duration>) {
+        let host = &mut self.hosts[id];
+        let current = if host.rate > 0.0 {
+            host.rate
+        } else {
+            host.cap as f64
+        };
+        host.set_rate((current / 2.0).max(MIN_RATE));
+        if let Some(p) = pause {
+            let until = Instant::now() + p;
+            host.paused_until = Some(host.paused_until.map_or(until, |t| t.max(until)));
+        }
+    }
+
+    /// A successful response: a slowed-down host recovers by 5%, up to its base rate.
+    pub fn recover(&mut self, id: HostId) {
+        let host = &mut self.hosts[id];
+        if host.rate == host.base_rate {
+            return;
+        }
+        let next = host.rate * 1.05;
+        let rate = if host.base_rate > 0.0 {
+            next.min(host.base_rate)
+        } else if next >= RECOVERED_RATE {
+            0.0
+        } else {
+            next
+        };
+        host.set_rate(rate);
+    }
+
+    /// The rate in force for `id` (0 = unlimited).
     pub fn rate(&self, id: HostId) -> f64 {
         self.hosts[id].rate
     }
@@ -169,7 +314,7 @@ impl Hosts {
         }
     }
 
-    /// Moves hosts whose rate slot has come from the timer heap to the ready list.
+    /// Moves hosts whose wait is over from the timer heap to the ready list.
     pub fn wake(&mut self, now: Instant) {
         while let Some(Reverse((at, id))) = self.timers.peek().copied() {
             if at > now {
@@ -180,46 +325,97 @@ impl Hosts {
         }
     }
 
-    /// When the next rate-limited host may be served, if any is waiting.
+    /// When the next waiting host may be served, if any is waiting.
     pub fn next_wake(&self) -> Option<Instant> {
         self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
-    /// The next item that may be requested now, and its host; the host's
-    /// in-flight count already includes it. `fresh_allowed` is false once no
-    /// new page may start (`--max-pages`, `--max-time`); once false it must
-    /// stay false, since hosts left with only fresh work are unlisted.
-    pub fn next(&mut self, fresh_allowed: bool) -> Option<(HostId, CrawlItem)> {
+    fn pop(&mut self, id: HostId) -> Option<CrawlItem> {
+        let host = &mut self.hosts[id];
+        if let Some(item) = host.resume.pop_front() {
+            self.resume_queued -= 1;
+            return Some(item);
+        }
+        let item = host.fresh.pop_front()?;
+        self.fresh_queued -= 1;
+        Some(item)
+    }
+
+    /// The next job that may be done now, and its host; a request's host
+    /// already counts it in flight. `fresh_allowed` is false once no new page
+    /// may start (`--max-pages`, `--max-time`); once false it must stay
+    /// false, since hosts left with only fresh work are unlisted.
+    pub fn next(&mut self, fresh_allowed: bool) -> Option<(HostId, Job)> {
+        let now = Instant::now();
         while let Some(id) = self.ready.pop_front() {
             let host = &mut self.hosts[id];
             if host.in_flight >= host.cap || !host.has_work(fresh_allowed) {
                 host.listed = false;
                 continue;
             }
+            if let Some(t) = host.paused_until {
+                if t > now {
+                    self.timers.push(Reverse((t, id)));
+                    continue;
+                }
+                host.paused_until = None;
+            }
+            match &host.gate {
+                Gate::Fetching { .. } => {
+                    // Nothing for this host until its robots.txt is known.
+                    host.listed = false;
+                    continue;
+                }
+                Gate::Need { at: Some(t), .. } if *t > now => {
+                    let t = *t;
+                    self.timers.push(Reverse((t, id)));
+                    continue;
+                }
+                Gate::Unavailable { until, .. } if *until <= now => {
+                    host.gate = Gate::Need {
+                        at: None,
+                        attempts: 0,
+                    };
+                }
+                _ => {}
+            }
+            // Refusals cost no request: no slot, no rate.
+            let refusal = match (&host.gate, host.front()) {
+                (Gate::Unavailable { error, .. }, _) => Some(error.clone()),
+                (Gate::Open(Some(rules)), Some(item)) if !rules.allowed(&item.current) => Some(
+                    PageError::new(ErrorKind::Robots, "disallowed by robots.txt"),
+                ),
+                _ => None,
+            };
+            if let Some(err) = refusal {
+                self.ready.push_front(id);
+                let item = self.pop(id)?;
+                return Some((id, Job::Refused(item, err)));
+            }
             if let Some(l) = &host.limiter {
                 if let Err(not_until) = l.check() {
                     let wait = not_until.wait_time_from(MonotonicClock.now());
-                    self.timers.push(Reverse((Instant::now() + wait, id)));
+                    self.timers.push(Reverse((now + wait, id)));
                     continue;
                 }
             }
-            let item = match host.resume.pop_front() {
-                Some(item) => {
-                    self.resume_queued -= 1;
-                    item
-                }
-                None => {
-                    self.fresh_queued -= 1;
-                    host.fresh.pop_front()?
-                }
-            };
             host.in_flight += 1;
+            if let Gate::Need { attempts, .. } = host.gate {
+                host.gate = Gate::Fetching {
+                    attempts: attempts + 1,
+                };
+                host.listed = false;
+                let url = robots::robots_url(&host.front()?.current);
+                return Some((id, Job::Robots(url)));
+            }
+            let item = self.pop(id)?;
+            let host = &mut self.hosts[id];
             if host.in_flight < host.cap && host.has_work(fresh_allowed) {
                 self.ready.push_back(id);
             } else {
                 host.listed = false;
             }
-            return Some((id, item));
+            return Some((id, Job::Page(item)));
         }
         None
     }
@@ -229,7 +425,7 @@ impl Hosts {
         (self.fresh_queued, self.resume_queued)
     }
 
-    /// Hosts that could be served now or after their rate wait.
+    /// Hosts that could be served now or after their wait.
     pub fn ready_hosts(&self) -> usize {
         self.ready.len() + self.timers.len()
     }
@@ -261,7 +457,18 @@ mod tests {
     }
 
     fn limits(per_host: usize, rate: f64) -> impl FnOnce() -> HostLimits {
-        move || HostLimits { per_host, rate }
+        move || HostLimits {
+            per_host,
+            rate,
+            robots: false,
+        }
+    }
+
+    fn page(job: Option<(HostId, Job)>) -> Option<(HostId, CrawlItem)> {
+        match job? {
+            (id, Job::Page(item)) => Some((id, item)),
+            (_, other) => panic!("expected a page, got {other:?}"),
+        }
     }
 
     #[test]
@@ -282,7 +489,7 @@ mod tests {
         }
         h.push_fresh(b, item("http://b.test/0"));
         let mut got = Vec::new();
-        while let Some((id, _)) = h.next(true) {
+        while let Some((id, _)) = page(h.next(true)) {
             got.push(id);
         }
         assert_eq!(
@@ -293,11 +500,11 @@ mod tests {
         assert_eq!(got.iter().filter(|&&id| id == b).count(), 1);
         h.complete(a);
         assert_eq!(
-            h.next(true).map(|(id, _)| id),
+            page(h.next(true)).map(|(id, _)| id),
             Some(a),
             "a again after a completion"
         );
-        assert!(h.next(true).is_none());
+        assert!(page(h.next(true)).is_none());
         assert_eq!(h.queued(), (2, 0));
     }
 
@@ -311,7 +518,7 @@ mod tests {
         h.push_fresh(b, item("http://b.test/1"));
         h.push_fresh(b, item("http://b.test/2"));
         let mut got = Vec::new();
-        while let Some((id, it)) = h.next(true) {
+        while let Some((id, it)) = page(h.next(true)) {
             got.push((id, it.url.path().to_string()));
         }
         // a's second request must wait ~500 ms; b's both go now.
@@ -324,10 +531,10 @@ mod tests {
             "{wait:?}"
         );
         h.wake(Instant::now());
-        assert!(h.next(true).is_none(), "not before its slot");
+        assert!(page(h.next(true)).is_none(), "not before its slot");
         std::thread::sleep(wake - Instant::now());
         h.wake(Instant::now());
-        assert_eq!(h.next(true).map(|(id, _)| id), Some(a));
+        assert_eq!(page(h.next(true)).map(|(id, _)| id), Some(a));
     }
 
     #[test]
@@ -336,12 +543,12 @@ mod tests {
         let a = h.id(&Url::parse("http://a.test/").unwrap(), limits(1, 0.0));
         h.push_fresh(a, item("http://a.test/fresh"));
         h.push_resume(a, item("http://a.test/hop"));
-        let (_, first) = h.next(true).unwrap();
+        let (_, first) = page(h.next(true)).unwrap();
         assert_eq!(first.url.path(), "/hop");
         h.complete(a);
-        assert!(h.next(false).is_none(), "no fresh pages once stopped");
+        assert!(page(h.next(false)).is_none(), "no fresh pages once stopped");
         h.push_resume(a, item("http://a.test/retry"));
-        assert_eq!(h.next(false).unwrap().1.url.path(), "/retry");
+        assert_eq!(page(h.next(false)).unwrap().1.url.path(), "/retry");
     }
 
     #[test]
@@ -352,5 +559,98 @@ mod tests {
         assert!(h.admit(a, Some(2)));
         assert!(!h.admit(a, Some(2)));
         assert!(h.admit(a, None));
+    }
+
+    fn robots_limits() -> impl FnOnce() -> HostLimits {
+        || HostLimits {
+            per_host: 2,
+            rate: 0.0,
+            robots: true,
+        }
+    }
+
+    #[test]
+    fn robots_first_then_pages_and_refusals() {
+        let mut h = Hosts::default();
+        let a = h.id(&Url::parse("http://a.test/").unwrap(), robots_limits());
+        h.push_fresh(a, item("http://a.test/ok"));
+        h.push_fresh(a, item("http://a.test/private/x"));
+        h.push_fresh(a, item("http://a.test/ok2"));
+        let Some((_, Job::Robots(url))) = h.next(true) else {
+            panic!("robots.txt must come first");
+        };
+        assert_eq!(url.as_str(), "http://a.test/robots.txt");
+        assert!(
+            h.next(true).is_none(),
+            "nothing else until robots.txt is known"
+        );
+        let rules = Rules::parse(
+            "trawl",
+            b"User-agent: *\nDisallow: /private\nCrawl-delay: 3\n",
+        );
+        let delay = h.robots_done(a, Fetched::Rules(rules), 2, |_| Duration::ZERO);
+        assert_eq!(delay, Some(Duration::from_secs(3)));
+        assert_eq!(page(h.next(true)).unwrap().1.url.path(), "/ok");
+        match h.next(true) {
+            Some((_, Job::Refused(item, err))) => {
+                assert_eq!(item.url.path(), "/private/x");
+                assert_eq!(err.kind, ErrorKind::Robots);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(page(h.next(true)).unwrap().1.url.path(), "/ok2");
+    }
+
+    #[test]
+    fn unreachable_robots_is_retried_then_disallows() {
+        let mut h = Hosts::default();
+        let a = h.id(&Url::parse("http://a.test/").unwrap(), robots_limits());
+        h.push_fresh(a, item("http://a.test/x"));
+        for attempt in 1..=2 {
+            assert!(
+                matches!(h.next(true), Some((_, Job::Robots(_)))),
+                "attempt {attempt}"
+            );
+            let err = PageError::new(ErrorKind::Robots, "robots.txt unavailable (HTTP 503)");
+            h.robots_done(a, Fetched::Unavailable(err), 1, |_| Duration::ZERO);
+        }
+        match h.next(true) {
+            Some((_, Job::Refused(_, err))) => {
+                assert_eq!(err.kind, ErrorKind::Robots);
+                assert!(err.message.contains("HTTP 503"), "{}", err.message);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // A host that does not resolve is not retried, and its URLs carry the cause.
+        let b = h.id(&Url::parse("http://b.test/").unwrap(), robots_limits());
+        h.push_fresh(b, item("http://b.test/x"));
+        assert!(matches!(h.next(true), Some((_, Job::Robots(_)))));
+        let err = PageError::new(ErrorKind::Dns, "robots.txt: cannot resolve b.test");
+        h.robots_done(b, Fetched::Unavailable(err), 2, |_| Duration::ZERO);
+        match h.next(true) {
+            Some((_, Job::Refused(_, err))) => assert_eq!(err.kind, ErrorKind::Dns),
+            other => panic!("expected a dns refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn slow_down_halves_and_recovers_to_base() {
+        let mut h = Hosts::default();
+        let a = h.id(&Url::parse("http://a.test/").unwrap(), limits(4, 10.0));
+        h.slow_down(a, None);
+        assert_eq!(h.rate(a), 5.0);
+        for _ in 0..100 {
+            h.recover(a);
+        }
+        assert_eq!(h.rate(a), 10.0, "back to the configured rate, not above");
+        let b = h.id(&Url::parse("http://b.test/").unwrap(), limits(4, 0.0));
+        h.slow_down(b, None);
+        assert_eq!(h.rate(b), 2.0, "an unlimited host drops to per_host / 2");
+        for _ in 0..200 {
+            h.recover(b);
+        }
+        assert_eq!(h.rate(b), 0.0, "and becomes unlimited again");
+        h.apply_crawl_delay(b, Duration::from_secs(2));
+        assert_eq!(h.rate(b), 0.5);
     }
 }

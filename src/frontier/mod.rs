@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::cli::RobotsMode;
 use crate::config::{Mode, Settings};
 use crate::record::CrawlItem;
 use hosts::{HostId, HostLimits, Hosts};
@@ -50,6 +51,7 @@ impl<S: Seen> Frontier<S> {
                     .and_then(|o| o.per_host)
                     .map_or(settings.per_host, |n| n as usize),
                 rate: o.and_then(|o| o.rate).unwrap_or(settings.rate),
+                robots: settings.robots == RobotsMode::Obey,
             }
         })
     }

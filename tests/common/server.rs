@@ -354,6 +354,14 @@ impl TestServer {
     }
 
     /// Path and query of every request so far, in arrival order.
+    /// Requests other than `/robots.txt`: the pages trawl fetched.
+    pub fn page_requests(&self) -> Vec<LoggedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path != "/robots.txt")
+            .collect()
+    }
+
     pub fn paths(&self) -> Vec<String> {
         self.log
             .lock()
