@@ -101,6 +101,7 @@ pub fn classify(err: &reqwest::Error) -> PageError {
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     let mut io_kind = None;
     while let Some(e) = source {
+        tracing::trace!("error chain: {e:?}");
         if e.is::<DnsError>() {
             return PageError::new(ErrorKind::Dns, message);
         }
@@ -111,13 +112,12 @@ pub fn classify(err: &reqwest::Error) -> PageError {
             return PageError::new(ErrorKind::Tls, message);
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
-                return PageError::new(ErrorKind::Tls, message);
-            }
             io_kind.get_or_insert(io.kind());
+            // An io::Error's source() skips the error it wraps; step into it.
+            if let Some(inner) = io.get_ref() {
+                source = Some(inner);
+                continue;
+            }
         }
         source = e.source();
     }
