@@ -19,7 +19,8 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use futures::future::OptionFuture;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
@@ -28,20 +29,25 @@ use url::Url;
 use crate::config::{Mode, Settings};
 use crate::error::{ErrorKind, PageError};
 use crate::fetch::retry;
-use crate::fetch::{FetchCtx, Outcome};
+use crate::fetch::{FetchCtx, Outcome, PageMeta};
 use crate::frontier::Frontier;
 use crate::frontier::hosts::{HostId, Job};
 use crate::frontier::normalize;
 use crate::frontier::scope::Anchor;
 use crate::frontier::seen::Seen;
-use crate::output::Stats;
+use crate::output::{Stats, WriterMsg};
 use crate::progress::{Progress, Snapshot};
 use crate::record::{CrawlItem, Record};
+use crate::state::{Done, Row};
 
 /// How long requests in flight may finish after a signal (SPEC "Shutdown").
 const GRACE: Duration = Duration::from_secs(10);
 /// Seeds are read from their channel only while fewer fresh items wait.
 const SEED_LOW_WATER: usize = 10_000;
+/// With `--state`, rows are loaded back from the store, this many at a time,
+/// when fewer than `LOAD_LOW` fresh items wait in memory.
+const LOAD_BATCH: usize = 2_000;
+const LOAD_LOW: usize = 1_000;
 
 /// Why the crawl stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +64,8 @@ pub enum Stop {
 pub struct EngineEnd {
     pub stats: Stats,
     pub stop: Option<Stop>,
+    /// An error that ended the run (the state store failed).
+    pub fatal: Option<String>,
 }
 
 /// A retry waiting for its time.
@@ -93,10 +101,11 @@ pub struct Engine<S: Seen> {
     task_hosts: HashMap<tokio::task::Id, HostId>,
     delayed: BinaryHeap<Reverse<Delayed>>,
     seq: u64,
-    records: mpsc::Sender<Record>,
+    records: mpsc::Sender<WriterMsg>,
     stats: Stats,
     pages_started: u64,
     stop: Option<Stop>,
+    fatal: Option<String>,
     progress: Progress,
 }
 
@@ -105,7 +114,7 @@ impl<S: Seen> Engine<S> {
         settings: Arc<Settings>,
         seen: S,
         ctx: Arc<FetchCtx>,
-        records: mpsc::Sender<Record>,
+        records: mpsc::Sender<WriterMsg>,
         progress: Progress,
     ) -> Self {
         Engine {
@@ -120,8 +129,14 @@ impl<S: Seen> Engine<S> {
             stats: Stats::default(),
             pages_started: 0,
             stop: None,
+            fatal: None,
             progress,
         }
+    }
+
+    /// Keeps the frontier in the state store (`--state`), `pending` rows there already.
+    pub fn spill_to_state(&mut self, pending: u64) {
+        self.frontier.spill_to_state(pending);
     }
 
     /// Crawls until the work is done or a stop condition ends it.
@@ -137,6 +152,9 @@ impl<S: Seen> Engine<S> {
         let mut grace_end: Option<Instant> = None;
         let mut seeds_open = true;
         let mut tick = tokio::time::interval(Duration::from_millis(250));
+        // With --state: the frontier's rows come back from the store in id order.
+        let mut load: Option<oneshot::Receiver<Result<Vec<Row>, String>>> = None;
+        let mut cursor: i64 = 0;
         self.frontier.add_seed(first_seed);
 
         loop {
@@ -163,6 +181,7 @@ impl<S: Seen> Engine<S> {
             for record in self.dispatch() {
                 self.emit(record).await;
             }
+            self.flush_admissions().await;
 
             match self.stop {
                 Some(Stop::OutputClosed) => break,
@@ -177,7 +196,23 @@ impl<S: Seen> Engine<S> {
                 _ => {}
             }
             let (fresh, resume) = self.frontier.hosts.queued();
-            let more_fresh = self.fresh_allowed() && (fresh > 0 || seeds_open);
+            if load.is_none()
+                && self.frontier.backlog > 0
+                && self.fresh_allowed()
+                && fresh < LOAD_LOW
+            {
+                let (reply, rx) = oneshot::channel();
+                let msg = WriterMsg::Load {
+                    after: cursor,
+                    limit: LOAD_BATCH,
+                    reply,
+                };
+                if self.records.send(msg).await.is_ok() {
+                    load = Some(rx);
+                }
+            }
+            let more_fresh = self.fresh_allowed()
+                && (fresh > 0 || seeds_open || self.frontier.backlog > 0 || load.is_some());
             if self.tasks.is_empty() && resume == 0 && self.delayed.is_empty() && !more_fresh {
                 break;
             }
@@ -204,6 +239,27 @@ impl<S: Seen> Engine<S> {
                     self.stop = Some(Stop::OutputClosed);
                 }
                 Some(joined) = self.tasks.join_next_with_id() => self.handle(joined).await,
+                Some(rows) = OptionFuture::from(load.as_mut()), if load.is_some() => {
+                    load = None;
+                    match rows {
+                        Ok(Ok(rows)) => {
+                            if rows.len() < LOAD_BATCH {
+                                self.frontier.backlog = 0;
+                            } else {
+                                self.frontier.backlog = self.frontier.backlog.saturating_sub(rows.len() as u64);
+                            }
+                            cursor = rows.last().map_or(cursor, |r| r.id);
+                            for row in rows {
+                                self.frontier.enqueue_row(row);
+                            }
+                        }
+                        Ok(Err(e)) => {
+                            self.fatal = Some(e);
+                            self.stop = Some(Stop::OutputClosed);
+                        }
+                        Err(_) => self.stop = Some(Stop::OutputClosed),
+                    }
+                }
                 seed = seeds.recv(), if want_seeds => match seed {
                     Some(url) => { self.frontier.add_seed(url); }
                     None => seeds_open = false,
@@ -215,11 +271,16 @@ impl<S: Seen> Engine<S> {
 
         self.tasks.abort_all();
         self.progress.finish();
+        if self.stop.is_none() && self.settings.state.is_some() {
+            // Every page of this pass has its record: the next run recrawls.
+            let _ = self.records.send(WriterMsg::FinishPass).await;
+        }
         let mut stats = self.stats;
         stats.finish(started.elapsed(), self.stop == Some(Stop::Signal));
         EngineEnd {
             stats,
             stop: self.stop,
+            fatal: self.fatal,
         }
     }
 
@@ -315,6 +376,7 @@ impl<S: Seen> Engine<S> {
                 item,
                 record,
                 follow,
+                meta,
             } => {
                 hosts.complete(host);
                 match record.status {
@@ -328,7 +390,7 @@ impl<S: Seen> Engine<S> {
                         self.frontier.add_link(&item, &parent, link);
                     }
                 }
-                self.emit(*record).await;
+                self.emit_with(*record, Some(meta)).await;
             }
             Outcome::Redirect {
                 item,
@@ -432,7 +494,7 @@ impl<S: Seen> Engine<S> {
             let r = end(&item, target.as_str(), None);
             return self.emit(r).await;
         }
-        if !self.frontier.mark_seen(&target) {
+        if !self.frontier.mark_seen(&item, &target) {
             // Already fetched or queued elsewhere in the crawl: not fetched again.
             let r = end(&item, target.as_str(), None);
             return self.emit(r).await;
@@ -450,8 +512,52 @@ impl<S: Seen> Engine<S> {
     }
 
     async fn emit(&mut self, record: Record) {
+        self.emit_with(record, None).await;
+    }
+
+    /// Counts `record` and sends it to the writer; with `--state`, with what
+    /// the store keeps of the page (`meta` from a fetch, if there was one).
+    async fn emit_with(&mut self, record: Record, meta: Option<PageMeta>) {
         self.stats.add(&record);
-        if self.records.send(record).await.is_err() {
+        let done = self.settings.state.as_ref().and_then(|_| {
+            let key = normalize::key(&Url::parse(&record.url).ok()?);
+            let meta = meta.unwrap_or(PageMeta {
+                kept: true,
+                ..PageMeta::default()
+            });
+            let fresh = !meta.kept;
+            Some(Done {
+                key,
+                status: record.status,
+                final_url: record.final_url.clone(),
+                content_type: record.content_type.clone(),
+                title: record.title.clone(),
+                fetched_at: record.fetched_at.clone(),
+                etag: meta.etag,
+                last_modified: meta.last_modified,
+                body_hash: meta.body_hash,
+                links: fresh.then(|| record.links.clone()),
+                nofollow: fresh.then_some(meta.nofollow),
+            })
+        });
+        let show = !(self.settings.changed_only && record.unchanged == Some(true));
+        let msg = WriterMsg::Record {
+            record: Box::new(record),
+            done,
+            show,
+        };
+        if self.records.send(msg).await.is_err() {
+            self.stop = Some(Stop::OutputClosed);
+        }
+    }
+
+    /// Sends the URLs admitted since the last call to the store.
+    async fn flush_admissions(&mut self) {
+        if self.frontier.outbox.is_empty() {
+            return;
+        }
+        let rows = std::mem::take(&mut self.frontier.outbox);
+        if self.records.send(WriterMsg::Admit(rows)).await.is_err() {
             self.stop = Some(Stop::OutputClosed);
         }
     }

@@ -39,6 +39,7 @@ pub mod progress;
 pub mod record;
 pub mod seeds;
 pub mod shutdown;
+pub mod state;
 
 use std::sync::{Arc, Mutex};
 
@@ -49,9 +50,11 @@ use config::{Mode, Settings};
 use engine::{Engine, Stop};
 use error::AppError;
 use fetch::FetchCtx;
-use frontier::seen::MemorySeen;
-use output::WriterHandle;
+use frontier::seen::{MemorySeen, Seen};
+use output::{OutputSpec, WriterHandle};
 use progress::Progress;
+use state::StateLock;
+use state::sqlite::SqliteState;
 
 /// Exit code of a run that was interrupted by a signal.
 pub const EXIT_INTERRUPTED: i32 = 130;
@@ -65,11 +68,6 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     let quiet = args.quiet;
     logging::init(quiet, args.verbose);
     let settings = Arc::new(Settings::resolve(mode, args).map_err(AppError::Usage)?);
-    if settings.state.is_some() {
-        return Err(AppError::Usage(
-            "--state: persistent crawl state is not available in this build yet".into(),
-        ));
-    }
     let client = fetch::client::build(&settings).map_err(AppError::Usage)?;
 
     let mut seeds = seeds::spawn(settings.urls.clone(), settings.seeds_file.clone());
@@ -80,31 +78,74 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
         ));
     };
 
+    // --state: lock it, open it, and pick up where the last run stopped.
+    let mut seen = MemorySeen::default();
+    let mut backlog = None;
+    let (_lock, store) = match &settings.state {
+        None => (None, None),
+        Some(path) => {
+            let fatal = |e: state::StateError| AppError::Fatal(e.to_string());
+            let lock = StateLock::acquire(path).map_err(fatal)?;
+            let (store, opened) = SqliteState::open(path).map_err(fatal)?;
+            if opened.resumed && !opened.seen.is_empty() {
+                tracing::info!(
+                    "state {}: resuming pass {} with {} pages pending",
+                    path.display(),
+                    opened.pass,
+                    opened.pending
+                );
+            } else if !opened.resumed {
+                tracing::info!(
+                    "state {}: starting recrawl pass {}",
+                    path.display(),
+                    opened.pass
+                );
+            }
+            for key in opened.seen {
+                seen.insert(key);
+            }
+            backlog = Some(opened.pending);
+            if let Some(out) = &settings.output {
+                state::cut_partial_line(out).map_err(|e| {
+                    AppError::Fatal(format!("cannot repair output {}: {e}", out.display()))
+                })?;
+            }
+            (Some(lock), Some(store))
+        }
+    };
+
     let output_lock = Arc::new(Mutex::new(()));
     let output_closed = CancellationToken::new();
-    let writer = WriterHandle::spawn(
-        settings.output.clone(),
-        settings.format,
-        settings.fields.iter().map(|f| f.name.clone()).collect(),
-        settings.body,
-        output_lock.clone(),
-        output_closed.clone(),
-    )
-    .map_err(AppError::Fatal)?;
+    let spec = OutputSpec {
+        path: settings.output.clone(),
+        format: settings.format,
+        field_names: settings.fields.iter().map(|f| f.name.clone()).collect(),
+        with_body: settings.body,
+        append: settings.state.is_some(),
+    };
+    let writer = WriterHandle::spawn(spec, store, output_lock.clone(), output_closed.clone())
+        .map_err(AppError::Fatal)?;
 
     let shutdown = CancellationToken::new();
     shutdown::install(shutdown.clone(), output_lock);
 
     let ctx = Arc::new(FetchCtx::new(client, settings.clone()));
-    let engine = Engine::new(
+    let mut engine = Engine::new(
         settings.clone(),
-        MemorySeen::default(),
+        seen,
         ctx,
         writer.tx.clone(),
         Progress::new(settings.progress, quiet),
     );
+    if let Some(pending) = backlog {
+        engine.spill_to_state(pending);
+    }
     let end = engine.run(first_seed, seeds, shutdown, output_closed).await;
-    writer.finish().map_err(AppError::Fatal)?;
+    let written = writer.finish();
+    if let Some(e) = end.fatal {
+        return Err(AppError::Fatal(e));
+    }
+    written.map_err(AppError::Fatal)?;
 
     if !quiet {
         eprintln!("{}", end.stats.line());

@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::error::PageError;
 use crate::frontier::scope::Anchor;
+use crate::state::Prior;
 
 /// One line of output.
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +59,8 @@ pub struct CrawlItem {
     pub attempts: u32,
     /// Time spent in requests so far, all hops and attempts together.
     pub elapsed: Duration,
+    /// What an earlier pass saw (`--state` recrawls): conditional request validators.
+    pub prior: Option<Arc<Prior>>,
 }
 
 impl CrawlItem {
@@ -79,6 +82,7 @@ impl CrawlItem {
             depth,
             attempts: 0,
             elapsed: Duration::ZERO,
+            prior: None,
         }
     }
 

@@ -192,6 +192,8 @@ async fn config_errors_exit_2_naming_key_and_value() {
         ("max_time = \"soon\"\n", vec!["max_time", "soon"]),
         ("max_body = \"huge\"\n", vec!["max_body", "huge"]),
         ("scope = \"galaxy\"\n", vec!["scope", "galaxy"]),
+        ("depth = -1\n", vec!["depth", "-1"]),
+        ("[hosts.\"a.example\"]\nrat = 1.0\n", vec!["rat"]),
     ];
     for (i, (toml, names)) in cases.iter().enumerate() {
         let cfg = write_file(dir.path(), &format!("bad{i}.toml"), toml);
@@ -233,12 +235,18 @@ async fn bad_flag_values_exit_2_naming_flag_and_value() {
         ("--select", "novalue"),
         ("--include", "(unclosed"),
         ("--header", "no colon here"),
+        ("--concurrency", "0"),
+        ("--timeout", "forever"),
+        ("--resolve", "bogus"),
+        ("--select-all", "x=div[["),
     ] {
         let out = run_trawl(&["crawl", flag, value, &seed], None, LIMIT).await;
         out.assert_code(2);
         assert!(out.stdout.is_empty(), "{flag} {value}: {:?}", out.stdout);
+        // A bad selector may be quoted without its field name.
+        let shown = value.strip_prefix("x=").unwrap_or(value);
         assert!(
-            out.stderr.contains(flag) && out.stderr.contains(value),
+            out.stderr.contains(flag) && out.stderr.contains(shown),
             "{flag} {value}: stderr should name both:\n{}",
             out.stderr
         );
@@ -347,6 +355,20 @@ async fn output_file_gets_the_records_and_stdout_stays_empty() {
     assert_eq!(got, sorted(urls.iter().cloned()));
     assert!(records.iter().all(|r| r["status"] == 200));
     assert_eq!(page_paths(&server), ["/about.html", "/shop/gizmo.html"]);
+
+    // An output that cannot be opened is fatal (exit 1), before any request.
+    let server = TestServer::site().await;
+    let bad = dir.path().join("no-such-dir").join("out.jsonl");
+    let bad = bad.to_str().expect("UTF-8 path");
+    let out = run_trawl(
+        &["fetch", "-o", bad, &server.url("/about.html")],
+        None,
+        LIMIT,
+    )
+    .await;
+    out.assert_code(1);
+    assert!(out.stderr.contains(bad), "{}", out.stderr);
+    assert!(page_paths(&server).is_empty(), "{:?}", server.paths());
 }
 
 #[tokio::test]

@@ -15,7 +15,9 @@ pub mod robots;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
+};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
@@ -33,14 +35,29 @@ pub struct FetchCtx {
     pub parse_permits: Semaphore,
 }
 
+/// What a recrawl needs from this fetch: validators and the body's hash
+/// (`None` when the response had none or was not read).
+#[derive(Debug, Default)]
+pub struct PageMeta {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<u128>,
+    /// The links of `record.links` marked nofollow.
+    pub nofollow: Vec<String>,
+    /// The page was not read again (304): keep what the state has.
+    pub kept: bool,
+}
+
 /// How one request ended.
 #[derive(Debug)]
 pub enum Outcome {
-    /// The page is finished: its record, and the links to follow.
+    /// The page is finished: its record, the links to follow, and what the
+    /// state keeps for the next pass.
     Done {
         item: CrawlItem,
         record: Box<Record>,
         follow: Vec<Url>,
+        meta: PageMeta,
     },
     /// A 3xx with a `Location` (unresolved); the engine decides the next hop.
     Redirect {
@@ -92,8 +109,7 @@ impl FetchCtx {
             }
         }
 
-        let sent =
-            tokio::time::timeout_at(deadline, self.client.get(item.current.clone()).send()).await;
+        let sent = tokio::time::timeout_at(deadline, self.request(&item).send()).await;
         let mut resp = match sent {
             Err(_) => {
                 item.elapsed += started.elapsed();
@@ -137,10 +153,26 @@ impl FetchCtx {
             };
         }
 
-        let content_type = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if status == 304 {
+            if let Some(prior) = item.prior.clone() {
+                item.elapsed += started.elapsed();
+                return unchanged(item, &prior, &s.fields);
+            }
+        }
+
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .map(|v: &reqwest::header::HeaderValue| {
+                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                })
+        };
+        let content_type = header(CONTENT_TYPE);
+        let mut meta = PageMeta {
+            etag: header(ETAG),
+            last_modified: header(LAST_MODIFIED),
+            ..PageMeta::default()
+        };
         let body = body::read_capped(&mut resp, s.max_body, deadline, s.timeout).await;
         item.elapsed += started.elapsed();
         let mut record = item.blank_record();
@@ -168,10 +200,21 @@ impl FetchCtx {
                     item,
                     record: Box::new(record),
                     follow: Vec::new(),
+                    meta,
                 };
             }
         };
         record.bytes = bytes.len() as u64;
+        if let Some(prior) = &item.prior {
+            let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+            meta.body_hash = Some(hash);
+            // Same content, or still the same error (a page that is gone is
+            // reported once, then counts as unchanged).
+            let same = status == prior.status && (status >= 400 || prior.body_hash == Some(hash));
+            record.unchanged = Some(same);
+        } else if s.state.is_some() {
+            meta.body_hash = Some(xxhash_rust::xxh3::xxh3_128(&bytes));
+        }
 
         let html = extract::is_html(content_type.as_deref());
         let mut follow = Vec::new();
@@ -189,6 +232,12 @@ impl FetchCtx {
                 record.title = ex.title;
                 record.fields = ex.fields;
                 record.links = ex.links.iter().map(|l| l.url.to_string()).collect();
+                meta.nofollow = ex
+                    .links
+                    .iter()
+                    .filter(|l| l.nofollow)
+                    .map(|l| l.url.to_string())
+                    .collect();
                 follow = ex
                     .links
                     .into_iter()
@@ -202,7 +251,23 @@ impl FetchCtx {
             item,
             record: Box::new(record),
             follow,
+            meta,
         }
+    }
+
+    /// The GET for the current hop; conditional on the first hop of a page
+    /// an earlier pass saw (RFC 9110 §13.1).
+    fn request(&self, item: &CrawlItem) -> reqwest::RequestBuilder {
+        let mut req = self.client.get(item.current.clone());
+        if let (Some(prior), true) = (&item.prior, item.hops.is_empty()) {
+            if let Some(etag) = &prior.etag {
+                req = req.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &prior.last_modified {
+                req = req.header(IF_MODIFIED_SINCE, lm);
+            }
+        }
+        req
     }
 
     /// Fetches one host's robots.txt.
@@ -253,6 +318,39 @@ impl FetchCtx {
     }
 }
 
+/// A 304 for a page an earlier pass saw: its record repeats what the state
+/// stored, and its stored links are followed as if it had been downloaded.
+fn unchanged(
+    item: CrawlItem,
+    prior: &crate::state::Prior,
+    fields: &[extract::FieldSpec],
+) -> Outcome {
+    let mut record = item.blank_record();
+    record.status = Some(304);
+    record.content_type = prior.content_type.clone();
+    record.title = prior.title.clone();
+    record.fetched_at = Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string());
+    record.fields = extract::empty_fields(fields);
+    record.links = prior.links.clone();
+    record.unchanged = Some(true);
+    let follow = prior
+        .links
+        .iter()
+        .filter(|l| !prior.nofollow.contains(l))
+        .filter_map(|l| Url::parse(l).ok())
+        .collect();
+    let meta = PageMeta {
+        kept: true,
+        ..PageMeta::default()
+    };
+    Outcome::Done {
+        item,
+        record: Box::new(record),
+        follow,
+        meta,
+    }
+}
+
 /// A finished item whose record is only an error.
 pub fn done_error(item: CrawlItem, err: PageError) -> Outcome {
     let record = item.error_record(err);
@@ -260,5 +358,6 @@ pub fn done_error(item: CrawlItem, err: PageError) -> Outcome {
         item,
         record: Box::new(record),
         follow: Vec::new(),
+        meta: PageMeta::default(),
     }
 }

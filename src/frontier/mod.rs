@@ -19,15 +19,26 @@ use url::Url;
 use crate::cli::RobotsMode;
 use crate::config::{Mode, Settings};
 use crate::record::CrawlItem;
+use crate::state::{NewRow, Row};
 use hosts::{HostId, HostLimits, Hosts};
 use scope::Anchor;
 use seen::Seen;
 
 /// The crawl's URLs: seen-set plus per-host queues.
+///
+/// With `--state` the frontier lives on disk: admitted URLs go to `outbox`
+/// (which the engine sends to the store) instead of the host queues, and come
+/// back in admission order through `enqueue_row` when the queues run low, so
+/// memory holds only a window of the frontier however large it grows.
 pub struct Frontier<S: Seen> {
     seen: S,
     pub hosts: Hosts,
     settings: Arc<Settings>,
+    spill: bool,
+    /// Rows admitted and not yet sent to the store.
+    pub outbox: Vec<NewRow>,
+    /// Rows in the store not yet loaded back.
+    pub backlog: u64,
 }
 
 impl<S: Seen> Frontier<S> {
@@ -36,7 +47,56 @@ impl<S: Seen> Frontier<S> {
             seen,
             hosts: Hosts::default(),
             settings,
+            spill: false,
+            outbox: Vec::new(),
+            backlog: 0,
         }
+    }
+
+    /// Keeps the frontier on disk, starting with `backlog` pending rows there.
+    pub fn spill_to_state(&mut self, backlog: u64) {
+        self.spill = true;
+        self.backlog = backlog;
+    }
+
+    /// Queues `item`, in memory or (with `--state`) through the store.
+    fn enqueue(&mut self, id: HostId, item: CrawlItem, done: bool) {
+        if !self.spill {
+            if !done {
+                self.hosts.push_fresh(id, item);
+            }
+            return;
+        }
+        self.outbox.push(NewRow {
+            key: normalize::key(&item.url),
+            url: item.url.to_string(),
+            seed: item.seed.to_string(),
+            anchor: item.anchor.url().to_string(),
+            parent: item.parent.as_ref().map(|p| p.to_string()),
+            depth: item.depth,
+            done,
+        });
+        if !done {
+            self.backlog += 1;
+        }
+    }
+
+    /// Queues a row loaded back from the store (already admitted and seen).
+    pub fn enqueue_row(&mut self, row: Row) {
+        let (Ok(url), Ok(anchor)) = (Url::parse(&row.url), Url::parse(&row.anchor)) else {
+            tracing::warn!("state row with an unparsable URL skipped: {:?}", row.url);
+            return;
+        };
+        let mut item = CrawlItem::new(
+            url,
+            Arc::from(row.seed.as_str()),
+            Arc::new(Anchor::new(&anchor)),
+            row.parent.map(|p| Arc::from(p.as_str())),
+            row.depth,
+        );
+        item.prior = row.prior.map(Arc::new);
+        let id = self.host_id(&item.url);
+        self.hosts.push_fresh(id, item);
     }
 
     /// The host id of `url`, created with the limits that apply to it.
@@ -65,8 +125,7 @@ impl<S: Seen> Frontier<S> {
         let seed: Arc<str> = Arc::from(url.as_str());
         let id = self.host_id(&url);
         self.hosts.admit(id, None);
-        self.hosts
-            .push_fresh(id, CrawlItem::new(url, seed, anchor, None, 0));
+        self.enqueue(id, CrawlItem::new(url, seed, anchor, None, 0), false);
         true
     }
 
@@ -100,13 +159,22 @@ impl<S: Seen> Frontier<S> {
             Some(parent_url.clone()),
             depth,
         );
-        self.hosts.push_fresh(id, item);
+        self.enqueue(id, item, false);
         true
     }
 
-    /// Marks a redirect target as seen; `false` if it already was.
-    pub fn mark_seen(&mut self, url: &Url) -> bool {
-        self.seen.insert(normalize::key(url))
+    /// Marks `target`, a redirect hop of `item`, as seen; `false` if it already was.
+    pub fn mark_seen(&mut self, item: &CrawlItem, target: &Url) -> bool {
+        if !self.seen.insert(normalize::key(target)) {
+            return false;
+        }
+        if self.spill {
+            let mut hop = item.clone();
+            hop.url = target.clone();
+            let id = self.host_id(target);
+            self.enqueue(id, hop, true);
+        }
+        true
     }
 
     /// Whether `url` would be followed from `item` under `--scope`.

@@ -13,6 +13,7 @@ use crate::cli::Scope;
 /// The parts of a seed that scope checks compare against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anchor {
+    url: Url,
     host: String,
     domain: String,
     /// `host[:port]/dir/` without the scheme.
@@ -23,10 +24,16 @@ impl Anchor {
     pub fn new(seed: &Url) -> Anchor {
         let host = host_of(seed);
         Anchor {
+            url: seed.clone(),
             domain: registrable_domain(&host),
             prefix: dir_prefix(seed),
             host,
         }
+    }
+
+    /// The URL this anchor was made from.
+    pub fn url(&self) -> &Url {
+        &self.url
     }
 
     pub fn allows(&self, scope: Scope, url: &Url) -> bool {

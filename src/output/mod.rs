@@ -6,8 +6,9 @@
 //! exiting, so no half-written line is ever left. Never writes anything but
 //! records to stdout.
 
+pub mod encode;
 pub mod summary;
 pub mod writer;
 
 pub use summary::Stats;
-pub use writer::{OutputLock, WriterHandle};
+pub use writer::{OutputLock, OutputSpec, WriterHandle, WriterMsg};

@@ -1,9 +1,13 @@
-//! The writer thread: the one place that writes records.
+//! The writer thread: the one place that writes records, and the one
+//! writer of the state store.
 //!
-//! It runs on its own OS thread (blocking I/O, off the async workers), drains
-//! the record channel in batches of whole lines, and writes each batch with
-//! one `write_all` while holding the `OutputLock`. A closed stdout
-//! (`trawl … | head`) is a normal end: the thread cancels `closed` and stops.
+//! It runs on its own OS thread (blocking I/O, off the async workers) and
+//! drains its channel in batches: records are encoded into whole lines and
+//! written with one `write_all` under the `OutputLock`, flushed, and only
+//! then marked done in the state (with the URLs admitted meanwhile, in one
+//! transaction). A kill therefore never loses a record; it can at worst
+//! repeat one. A closed stdout (`trawl … | head`) is a normal end: the
+//! thread cancels `closed` and stops.
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
@@ -11,11 +15,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use super::encode::Encoder;
 use crate::cli::Format;
 use crate::record::Record;
+use crate::state::sqlite::SqliteState;
+use crate::state::{Done, NewRow, Row};
 
 /// Held while a batch is being written; the second-signal exit takes it first.
 pub type OutputLock = Arc<Mutex<()>>;
@@ -23,6 +30,28 @@ pub type OutputLock = Arc<Mutex<()>>;
 /// Bytes gathered before a write: big enough to amortize syscalls, small
 /// enough that records appear promptly.
 const BATCH: usize = 64 * 1024;
+
+/// What the engine sends the writer.
+#[derive(Debug)]
+pub enum WriterMsg {
+    /// A finished page; `done` marks it in the state once written. `show`
+    /// is false for records `--changed-only` omits.
+    Record {
+        record: Box<Record>,
+        done: Option<Done>,
+        show: bool,
+    },
+    /// URLs admitted to the frontier (state only).
+    Admit(Vec<NewRow>),
+    /// Pending rows after `after`, for the frontier (state only).
+    Load {
+        after: i64,
+        limit: usize,
+        reply: oneshot::Sender<Result<Vec<Row>, String>>,
+    },
+    /// The pass is complete: the next run is a recrawl (state only).
+    FinishPass,
+}
 
 /// How the writer ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,40 +62,64 @@ pub enum WriterEnd {
     Closed,
 }
 
+/// Where records go and how.
+pub struct OutputSpec {
+    pub path: Option<PathBuf>,
+    pub format: Format,
+    /// `--select` names: the CSV field columns.
+    pub field_names: Vec<String>,
+    pub with_body: bool,
+    /// Append to `path` instead of truncating it (resuming with `--state`).
+    pub append: bool,
+}
+
 pub struct WriterHandle {
-    pub tx: mpsc::Sender<Record>,
+    pub tx: mpsc::Sender<WriterMsg>,
     thread: JoinHandle<Result<WriterEnd, String>>,
 }
 
 impl WriterHandle {
-    /// Opens the output and starts the writer thread. `field_names` are the
-    /// `--select` columns for CSV.
+    /// Opens the output and starts the writer thread, which owns `state`.
     pub fn spawn(
-        output: Option<PathBuf>,
-        format: Format,
-        field_names: Vec<String>,
-        with_body: bool,
+        spec: OutputSpec,
+        state: Option<SqliteState>,
         lock: OutputLock,
         closed: CancellationToken,
     ) -> Result<WriterHandle, String> {
-        let (out, name): (Box<dyn Write + Send>, String) = match &output {
+        let mut header = true;
+        let (out, name): (Box<dyn Write + Send>, String) = match &spec.path {
             Some(path) => {
                 let f = OpenOptions::new()
                     .create(true)
                     .write(true)
-                    .truncate(true)
+                    .append(spec.append)
+                    .truncate(!spec.append)
                     .open(path)
                     .map_err(|e| format!("cannot open output {}: {e}", path.display()))?;
+                header = !spec.append || f.metadata().map(|m| m.len() == 0).unwrap_or(true);
                 (Box::new(f), path.display().to_string())
             }
             None => (Box::new(io::stdout()), "stdout".to_string()),
         };
         let (tx, rx) = mpsc::channel(1024);
-        let encoder = Encoder::new(format, field_names, with_body);
+        let mut encoder = Encoder::new(spec.format, spec.field_names, spec.with_body);
         let thread = std::thread::Builder::new()
             .name("trawl-writer".into())
             .spawn(move || {
-                let end = write_loop(rx, out, encoder, &lock);
+                let mut w = Writer {
+                    out,
+                    state,
+                    lock,
+                    buf: Vec::with_capacity(BATCH),
+                    done: Vec::new(),
+                    admit: Vec::new(),
+                };
+                let end = (|| {
+                    if header {
+                        encoder.header(&mut w.buf)?;
+                    }
+                    w.run(rx, &mut encoder)
+                })();
                 if !matches!(end, Ok(WriterEnd::Finished)) {
                     closed.cancel();
                 }
@@ -85,137 +138,103 @@ impl WriterHandle {
     }
 }
 
-fn write_loop(
-    mut rx: mpsc::Receiver<Record>,
-    mut out: Box<dyn Write + Send>,
-    mut encoder: Encoder,
-    lock: &Mutex<()>,
-) -> io::Result<WriterEnd> {
-    let mut buf = Vec::with_capacity(BATCH);
-    encoder.header(&mut buf)?;
-    loop {
-        match rx.blocking_recv() {
-            Some(rec) => encoder.encode(&rec, &mut buf)?,
-            None if buf.is_empty() => return Ok(WriterEnd::Finished),
-            None => {}
-        }
-        while buf.len() < BATCH {
-            match rx.try_recv() {
-                Ok(rec) => encoder.encode(&rec, &mut buf)?,
-                Err(_) => break,
-            }
-        }
-        if buf.is_empty() {
-            continue;
-        }
-        let written = {
-            // A poisoned lock only means another thread panicked while
-            // holding it; the output itself is still consistent.
-            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-            out.write_all(&buf).and_then(|()| out.flush())
-        };
-        match written {
-            Ok(()) => buf.clear(),
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(WriterEnd::Closed),
-            Err(e) => return Err(e),
-        }
-    }
+struct Writer {
+    out: Box<dyn Write + Send>,
+    state: Option<SqliteState>,
+    lock: OutputLock,
+    buf: Vec<u8>,
+    done: Vec<Done>,
+    admit: Vec<NewRow>,
 }
 
-/// Turns records into bytes: JSON Lines, or CSV with a header row.
-enum Encoder {
-    Jsonl,
-    Csv {
-        fields: Vec<String>,
-        with_body: bool,
-    },
+/// The error a failed state write ends the run with.
+fn state_error(e: crate::state::StateError) -> io::Error {
+    io::Error::other(e.to_string())
 }
 
-const CSV_COLUMNS: [&str; 14] = [
-    "url",
-    "final_url",
-    "seed",
-    "parent",
-    "depth",
-    "status",
-    "content_type",
-    "bytes",
-    "elapsed_ms",
-    "attempts",
-    "fetched_at",
-    "title",
-    "error_kind",
-    "error_message",
-];
-
-impl Encoder {
-    fn new(format: Format, fields: Vec<String>, with_body: bool) -> Encoder {
-        match format {
-            Format::Jsonl => Encoder::Jsonl,
-            Format::Csv => Encoder::Csv { fields, with_body },
-        }
-    }
-
-    fn header(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
-        let Encoder::Csv { fields, with_body } = self else {
-            return Ok(());
-        };
-        let mut row: Vec<&str> = CSV_COLUMNS.to_vec();
-        row.push("unchanged");
-        if *with_body {
-            row.push("body");
-        }
-        row.extend(fields.iter().map(String::as_str));
-        csv_row(&row, buf)
-    }
-
-    fn encode(&mut self, r: &Record, buf: &mut Vec<u8>) -> io::Result<()> {
-        match self {
-            Encoder::Jsonl => {
-                serde_json::to_writer(&mut *buf, r)?;
-                buf.push(b'\n');
-                Ok(())
-            }
-            Encoder::Csv { fields, with_body } => {
-                let opt = |v: Option<String>| v.unwrap_or_default();
-                let mut row = vec![
-                    r.url.clone(),
-                    r.final_url.clone(),
-                    r.seed.to_string(),
-                    opt(r.parent.as_ref().map(|p| p.to_string())),
-                    r.depth.to_string(),
-                    opt(r.status.map(|s| s.to_string())),
-                    opt(r.content_type.clone()),
-                    r.bytes.to_string(),
-                    r.elapsed_ms.to_string(),
-                    r.attempts.to_string(),
-                    opt(r.fetched_at.clone()),
-                    opt(r.title.clone()),
-                    opt(r.error.as_ref().map(|e| e.kind.to_string())),
-                    opt(r.error.as_ref().map(|e| e.message.clone())),
-                    opt(r.unchanged.map(|u| u.to_string())),
-                ];
-                if *with_body {
-                    row.push(opt(r.body.clone()));
+impl Writer {
+    fn run(
+        &mut self,
+        mut rx: mpsc::Receiver<WriterMsg>,
+        encoder: &mut Encoder,
+    ) -> io::Result<WriterEnd> {
+        loop {
+            let Some(first) = rx.blocking_recv() else {
+                return self.flush().map(|closed| {
+                    if closed {
+                        WriterEnd::Closed
+                    } else {
+                        WriterEnd::Finished
+                    }
+                });
+            };
+            let mut next = Some(first);
+            // Gather a batch: everything already waiting, up to BATCH bytes.
+            while let Some(msg) = next.take() {
+                match msg {
+                    WriterMsg::Record { record, done, show } => {
+                        if show {
+                            encoder.encode(&record, &mut self.buf)?;
+                        }
+                        self.done.extend(done);
+                    }
+                    WriterMsg::Admit(rows) => self.admit.extend(rows),
+                    WriterMsg::Load {
+                        after,
+                        limit,
+                        reply,
+                    } => {
+                        if self.flush()? {
+                            return Ok(WriterEnd::Closed);
+                        }
+                        let rows = match &mut self.state {
+                            Some(s) => s.load(after, limit).map_err(|e| e.to_string()),
+                            None => Ok(Vec::new()),
+                        };
+                        let _ = reply.send(rows);
+                    }
+                    WriterMsg::FinishPass => {
+                        if self.flush()? {
+                            return Ok(WriterEnd::Closed);
+                        }
+                        if let Some(s) = &mut self.state {
+                            s.finish_pass().map_err(state_error)?;
+                        }
+                    }
                 }
-                for name in fields.iter() {
-                    row.push(match r.fields.get(name) {
-                        None | Some(serde_json::Value::Null) => String::new(),
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(v) => v.to_string(),
-                    });
+                if self.buf.len() < BATCH {
+                    next = rx.try_recv().ok();
                 }
-                csv_row(&row, buf)
+            }
+            if self.flush()? {
+                return Ok(WriterEnd::Closed);
             }
         }
     }
-}
 
-/// Appends one CSV row (quoted as needed, `\n`-terminated) to `buf`.
-fn csv_row<T: AsRef<[u8]>>(row: &[T], buf: &mut Vec<u8>) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new()
-        .buffer_capacity(1024)
-        .from_writer(buf);
-    w.write_record(row)?;
-    w.flush()
+    /// Writes the gathered lines, then records them (and admissions) in the
+    /// state. `Ok(true)` when the reader of stdout has gone away.
+    fn flush(&mut self) -> io::Result<bool> {
+        if !self.buf.is_empty() {
+            let written = {
+                // A poisoned lock only means another thread panicked while
+                // holding it; the output itself is still consistent.
+                let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+                self.out
+                    .write_all(&self.buf)
+                    .and_then(|()| self.out.flush())
+            };
+            match written {
+                Ok(()) => self.buf.clear(),
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(s) = &mut self.state {
+            s.apply(&self.admit, &self.done).map_err(state_error)?;
+        }
+        self.admit.clear();
+        self.done.clear();
+        Ok(false)
+    }
 }
