@@ -19,9 +19,11 @@ pub struct FieldSpec {
 impl FieldSpec {
     /// Compiles the CSS of `spec`; the error quotes the selector.
     pub fn new(spec: SelectSpec, all: bool) -> Result<FieldSpec, String> {
-        let selector = Selector::parse(&spec.css).map_err(|e| {
+        // scraper's own error text is not meant for users; the selector and
+        // the field name are what a user needs to find the mistake.
+        let selector = Selector::parse(&spec.css).map_err(|_| {
             format!(
-                "invalid CSS selector {:?} for field {:?}: {e}",
+                "invalid CSS selector {:?} for field {:?}",
                 spec.css, spec.name
             )
         })?;
