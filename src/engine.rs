@@ -526,7 +526,7 @@ impl<S: Seen> Engine<S> {
                 ..PageMeta::default()
             });
             let fresh = !meta.kept;
-            Some(Done {
+            Some(Box::new(Done {
                 key,
                 status: record.status,
                 final_url: record.final_url.clone(),
@@ -538,7 +538,7 @@ impl<S: Seen> Engine<S> {
                 body_hash: meta.body_hash,
                 links: fresh.then(|| record.links.clone()),
                 nofollow: fresh.then_some(meta.nofollow),
-            })
+            }))
         });
         let show = !(self.settings.changed_only && record.unchanged == Some(true));
         let msg = WriterMsg::Record {

@@ -66,6 +66,10 @@ impl fmt::Display for ErrorKind {
 pub struct PageError {
     pub kind: ErrorKind,
     pub message: String,
+    /// A refusal that another attempt cannot change (`--deny-private-ips`),
+    /// whatever its kind.
+    #[serde(skip)]
+    pub permanent: bool,
 }
 
 impl PageError {
@@ -73,7 +77,13 @@ impl PageError {
         PageError {
             kind,
             message: message.into(),
+            permanent: false,
         }
+    }
+
+    /// Whether another attempt may succeed (SPEC `--retries`).
+    pub fn is_retryable(&self) -> bool {
+        !self.permanent && self.kind.is_retryable()
     }
 }
 
@@ -100,14 +110,20 @@ pub fn classify(err: &reqwest::Error) -> PageError {
     let message = chain_message(err);
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     let mut io_kind = None;
+    // A broken connection always shows up as a hyper error somewhere in the
+    // chain; a failed decompression never does.
+    let mut from_connection = false;
     while let Some(e) = source {
         tracing::trace!("error chain: {e:?}");
         if e.is::<DnsError>() {
             return PageError::new(ErrorKind::Dns, message);
         }
         if e.is::<PrivateAddressError>() {
-            return PageError::new(ErrorKind::Connect, message);
+            let mut err = PageError::new(ErrorKind::Connect, message);
+            err.permanent = true;
+            return err;
         }
+        from_connection |= e.is::<hyper::Error>();
         if e.is::<rustls::Error>() {
             return PageError::new(ErrorKind::Tls, message);
         }
@@ -125,7 +141,7 @@ pub fn classify(err: &reqwest::Error) -> PageError {
         ErrorKind::Timeout
     } else if err.is_connect() {
         ErrorKind::Connect
-    } else if err.is_decode() {
+    } else if err.is_decode() && !from_connection {
         ErrorKind::Decode
     } else if err.is_redirect() {
         ErrorKind::RedirectLimit

@@ -63,6 +63,31 @@ pub struct CrawlItem {
     pub prior: Option<Arc<Prior>>,
 }
 
+/// A page waiting in the frontier, not started yet. Kept compact (the URL
+/// as text, the rest shared), because a big crawl holds a million of these.
+#[derive(Debug, Clone)]
+pub struct Fresh {
+    pub url: Box<str>,
+    pub seed: Arc<str>,
+    pub anchor: Arc<Anchor>,
+    pub parent: Option<Arc<str>>,
+    pub depth: u32,
+    pub prior: Option<Arc<Prior>>,
+}
+
+impl Fresh {
+    /// The item to request. The text came from a parsed `Url`, so it parses again.
+    pub fn into_item(self) -> Result<CrawlItem, (Fresh, url::ParseError)> {
+        let url = match Url::parse(&self.url) {
+            Ok(u) => u,
+            Err(e) => return Err((self, e)),
+        };
+        let mut item = CrawlItem::new(url, self.seed, self.anchor, self.parent, self.depth);
+        item.prior = self.prior;
+        Ok(item)
+    }
+}
+
 impl CrawlItem {
     /// A fresh item about to be queued.
     pub fn new(

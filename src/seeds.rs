@@ -48,8 +48,13 @@ fn read_all(args: Vec<String>, file: Option<PathBuf>, tx: &mpsc::Sender<Url>) {
         }
     };
     for (n, line) in reader.split(b'\n').enumerate() {
-        let line = match line {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        let line = match line.map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            Ok(Err(e)) => {
+                let at = e.utf8_error().valid_up_to();
+                eprintln!("{name}:{}: not valid UTF-8 (byte {at}); skipped", n + 1);
+                continue;
+            }
             Err(e) => {
                 eprintln!("{name}:{}: cannot read: {e}", n + 1);
                 return;

@@ -110,10 +110,10 @@ impl Settings {
                 v => Ok(v),
             }
         };
-        if let Some(r) = file.rate {
-            if !(r.is_finite() && r >= 0.0) {
-                return Err(format!("{cfg}: rate: expected a number ≥ 0, got {r}"));
-            }
+        if let Some(r) = file.rate
+            && !(r.is_finite() && r >= 0.0)
+        {
+            return Err(format!("{cfg}: rate: expected a number ≥ 0, got {r}"));
         }
 
         let list = |flag: Vec<String>, file: Option<Vec<String>>| {
@@ -157,12 +157,12 @@ impl Settings {
 
         let mut hosts = HashMap::new();
         for (name, HostTable { rate, per_host }) in file.hosts {
-            if let Some(r) = rate {
-                if !(r.is_finite() && r >= 0.0) {
-                    return Err(format!(
-                        "{cfg}: hosts.\"{name}\".rate: expected a number ≥ 0, got {r}"
-                    ));
-                }
+            if let Some(r) = rate
+                && !(r.is_finite() && r >= 0.0)
+            {
+                return Err(format!(
+                    "{cfg}: hosts.\"{name}\".rate: expected a number ≥ 0, got {r}"
+                ));
             }
             if per_host == Some(0) {
                 return Err(format!(

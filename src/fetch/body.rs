@@ -81,10 +81,8 @@ pub fn detect(bytes: &[u8], content_type: Option<&str>, html: bool) -> &'static 
     if let Some(enc) = content_type.and_then(header_charset) {
         return enc;
     }
-    if html {
-        if let Some(enc) = meta_charset(bytes) {
-            return enc;
-        }
+    if html && let Some(enc) = meta_charset(bytes) {
+        return enc;
     }
     if std::str::from_utf8(bytes).is_ok() {
         return UTF_8;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::config::Settings;
-use crate::error::{DnsError, PrivateAddressError};
+use crate::error::{DnsError, ErrorKind, PageError, PrivateAddressError};
 
 /// Builds the shared client from the settings; the error names the flag.
 pub fn build(settings: &Settings) -> Result<reqwest::Client, String> {
@@ -96,6 +96,23 @@ impl Resolve for Resolver {
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }
+}
+
+/// With `--deny-private-ips`: the refusal for a URL whose host is a private
+/// IP address written out (such hosts never reach the resolver).
+pub fn refuse_private_literal(url: &url::Url) -> Option<PageError> {
+    let ip = match url.host()? {
+        url::Host::Ipv4(v4) => IpAddr::V4(v4),
+        url::Host::Ipv6(v6) => IpAddr::V6(v6),
+        url::Host::Domain(_) => return None,
+    };
+    if !is_private(ip) {
+        return None;
+    }
+    let msg = format!("refused {ip}: private, loopback or link-local address (--deny-private-ips)");
+    let mut err = PageError::new(ErrorKind::Connect, msg);
+    err.permanent = true;
+    Some(err)
 }
 
 /// Loopback, private, link-local, shared (CGNAT) and unspecified addresses.

@@ -95,18 +95,10 @@ impl FetchCtx {
         let started = Instant::now();
         let deadline = started + s.timeout;
 
-        if s.deny_private_ips {
-            let ip = match item.current.host() {
-                Some(url::Host::Ipv4(v4)) => Some(std::net::IpAddr::V4(v4)),
-                Some(url::Host::Ipv6(v6)) => Some(std::net::IpAddr::V6(v6)),
-                _ => None,
-            };
-            if let Some(ip) = ip.filter(|ip| client::is_private(*ip)) {
-                let msg = format!(
-                    "refused {ip}: private, loopback or link-local address (--deny-private-ips)"
-                );
-                return done_error(item, PageError::new(ErrorKind::Connect, msg));
-            }
+        if s.deny_private_ips
+            && let Some(err) = client::refuse_private_literal(&item.current)
+        {
+            return done_error(item, err);
         }
 
         let sent = tokio::time::timeout_at(deadline, self.request(&item).send()).await;
@@ -124,16 +116,16 @@ impl FetchCtx {
         };
         let status = resp.status().as_u16();
 
-        if matches!(status, 301 | 302 | 303 | 307 | 308) {
-            if let Some(loc) = resp.headers().get(LOCATION) {
-                item.elapsed += started.elapsed();
-                let location = String::from_utf8_lossy(loc.as_bytes()).into_owned();
-                return Outcome::Redirect {
-                    item,
-                    status,
-                    location,
-                };
-            }
+        if matches!(status, 301 | 302 | 303 | 307 | 308)
+            && let Some(loc) = resp.headers().get(LOCATION)
+        {
+            item.elapsed += started.elapsed();
+            let location = String::from_utf8_lossy(loc.as_bytes()).into_owned();
+            return Outcome::Redirect {
+                item,
+                status,
+                location,
+            };
         }
         if retry::is_retryable_status(status) && item.attempts <= s.retries {
             item.elapsed += started.elapsed();
@@ -153,11 +145,11 @@ impl FetchCtx {
             };
         }
 
-        if status == 304 {
-            if let Some(prior) = item.prior.clone() {
-                item.elapsed += started.elapsed();
-                return unchanged(item, &prior, &s.fields);
-            }
+        if status == 304
+            && let Some(prior) = item.prior.clone()
+        {
+            item.elapsed += started.elapsed();
+            return unchanged(item, &prior, &s.fields);
         }
 
         let header = |name| {
@@ -183,7 +175,7 @@ impl FetchCtx {
         let bytes = match body {
             Ok(bytes) => bytes,
             Err((err, read)) => {
-                if err.kind.is_retryable() && item.attempts <= s.retries {
+                if err.is_retryable() && item.attempts <= s.retries {
                     let after = retry::backoff(item.attempts, fastrand::f64());
                     let reason = err.message;
                     return Outcome::Retry {
@@ -273,7 +265,10 @@ impl FetchCtx {
     /// Fetches one host's robots.txt.
     pub async fn robots(&self, url: Url) -> Outcome {
         let token = robots::product_token(&self.settings.user_agent);
-        Outcome::Robots(robots::fetch(&self.client, url, &token, self.settings.timeout).await)
+        let s = &self.settings;
+        Outcome::Robots(
+            robots::fetch(&self.client, url, &token, s.timeout, s.deny_private_ips).await,
+        )
     }
 
     /// Decodes and (for HTML) extracts on the blocking pool, one job per core.
@@ -304,7 +299,7 @@ impl FetchCtx {
 
     /// A failed request: retried when the kind allows, else the final record.
     fn failed(&self, item: CrawlItem, err: PageError) -> Outcome {
-        if err.kind.is_retryable() && item.attempts <= self.settings.retries {
+        if err.is_retryable() && item.attempts <= self.settings.retries {
             let after = retry::backoff(item.attempts, fastrand::f64());
             return Outcome::Retry {
                 item,

@@ -73,7 +73,7 @@ impl Fetched {
     pub fn is_retryable(&self) -> bool {
         match self {
             Fetched::Rules(_) => false,
-            Fetched::Unavailable(e) => e.kind == ErrorKind::Robots || e.kind.is_retryable(),
+            Fetched::Unavailable(e) => e.kind == ErrorKind::Robots || e.is_retryable(),
         }
     }
 }
@@ -110,14 +110,17 @@ pub fn robots_url(url: &Url) -> Url {
 const MAX_BYTES: usize = 512 * 1024;
 const MAX_HOPS: usize = 5;
 
-/// Fetches and interprets `url` (a robots.txt URL) within `timeout`.
+/// Fetches and interprets `url` (a robots.txt URL) within `timeout`;
+/// `deny_private` refuses private IP literals, as for pages.
 pub async fn fetch(
     client: &reqwest::Client,
     url: Url,
     agent_token: &str,
     timeout: Duration,
+    deny_private: bool,
 ) -> Fetched {
-    match tokio::time::timeout(timeout, fetch_inner(client, url, agent_token)).await {
+    let inner = fetch_inner(client, url, agent_token, deny_private);
+    match tokio::time::timeout(timeout, inner).await {
         Ok(f) => f,
         Err(_) => Fetched::Unavailable(PageError::new(
             ErrorKind::Timeout,
@@ -126,8 +129,16 @@ pub async fn fetch(
     }
 }
 
-async fn fetch_inner(client: &reqwest::Client, mut url: Url, agent_token: &str) -> Fetched {
+async fn fetch_inner(
+    client: &reqwest::Client,
+    mut url: Url,
+    agent_token: &str,
+    deny_private: bool,
+) -> Fetched {
     for _ in 0..=MAX_HOPS {
+        if deny_private && let Some(err) = super::client::refuse_private_literal(&url) {
+            return Fetched::Unavailable(err);
+        }
         let mut resp = match client.get(url.clone()).send().await {
             Ok(r) => r,
             Err(e) => return unreachable(&e),

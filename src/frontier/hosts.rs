@@ -13,6 +13,7 @@
 //! already started, served first and never dropped by `--max-pages`) and
 //! `fresh` (pages not started yet).
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::num::NonZeroU32;
@@ -28,7 +29,7 @@ use url::Url;
 
 use crate::error::{ErrorKind, PageError};
 use crate::fetch::robots::{self, Fetched, Rules};
-use crate::record::CrawlItem;
+use crate::record::{CrawlItem, Fresh};
 
 type Limiter =
     RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<std::time::Instant>>;
@@ -77,7 +78,7 @@ pub enum Job {
 }
 
 struct Host {
-    fresh: VecDeque<CrawlItem>,
+    fresh: VecDeque<Fresh>,
     resume: VecDeque<CrawlItem>,
     in_flight: usize,
     cap: usize,
@@ -100,8 +101,12 @@ impl Host {
         !self.resume.is_empty() || (fresh_allowed && !self.fresh.is_empty())
     }
 
-    fn front(&self) -> Option<&CrawlItem> {
-        self.resume.front().or_else(|| self.fresh.front())
+    /// The URL the next item would request.
+    fn front_url(&self) -> Option<Cow<'_, Url>> {
+        match self.resume.front() {
+            Some(item) => Some(Cow::Borrowed(&item.current)),
+            None => Url::parse(&self.fresh.front()?.url).ok().map(Cow::Owned),
+        }
     }
 
     fn set_rate(&mut self, rate: f64) {
@@ -192,7 +197,7 @@ impl Hosts {
     }
 
     /// Queues a page not started yet.
-    pub fn push_fresh(&mut self, id: HostId, item: CrawlItem) {
+    pub fn push_fresh(&mut self, id: HostId, item: Fresh) {
         self.hosts[id].fresh.push_back(item);
         self.fresh_queued += 1;
         self.relist(id);
@@ -336,9 +341,17 @@ impl Hosts {
             self.resume_queued -= 1;
             return Some(item);
         }
-        let item = host.fresh.pop_front()?;
-        self.fresh_queued -= 1;
-        Some(item)
+        while let Some(fresh) = host.fresh.pop_front() {
+            self.fresh_queued -= 1;
+            match fresh.into_item() {
+                Ok(item) => return Some(item),
+                // Cannot happen: the text was serialized from a parsed URL.
+                Err((fresh, e)) => {
+                    tracing::error!("queued URL {:?} no longer parses: {e}", fresh.url)
+                }
+            }
+        }
+        None
     }
 
     /// The next job that may be done now, and its host; a request's host
@@ -380,24 +393,30 @@ impl Hosts {
                 _ => {}
             }
             // Refusals cost no request: no slot, no rate.
-            let refusal = match (&host.gate, host.front()) {
-                (Gate::Unavailable { error, .. }, _) => Some(error.clone()),
-                (Gate::Open(Some(rules)), Some(item)) if !rules.allowed(&item.current) => Some(
-                    PageError::new(ErrorKind::Robots, "disallowed by robots.txt"),
-                ),
+            let refusal = match &host.gate {
+                Gate::Unavailable { error, .. } => Some(error.clone()),
+                Gate::Open(Some(rules)) if host.front_url().is_some_and(|u| !rules.allowed(&u)) => {
+                    Some(PageError::new(
+                        ErrorKind::Robots,
+                        "disallowed by robots.txt",
+                    ))
+                }
                 _ => None,
             };
             if let Some(err) = refusal {
+                let Some(item) = self.pop(id) else {
+                    self.hosts[id].listed = false;
+                    continue;
+                };
                 self.ready.push_front(id);
-                let item = self.pop(id)?;
                 return Some((id, Job::Refused(item, err)));
             }
-            if let Some(l) = &host.limiter {
-                if let Err(not_until) = l.check() {
-                    let wait = not_until.wait_time_from(MonotonicClock.now());
-                    self.timers.push(Reverse((now + wait, id)));
-                    continue;
-                }
+            if let Some(l) = &host.limiter
+                && let Err(not_until) = l.check()
+            {
+                let wait = not_until.wait_time_from(MonotonicClock.now());
+                self.timers.push(Reverse((now + wait, id)));
+                continue;
             }
             host.in_flight += 1;
             if let Gate::Need { attempts, .. } = host.gate {
@@ -405,10 +424,20 @@ impl Hosts {
                     attempts: attempts + 1,
                 };
                 host.listed = false;
-                let url = robots::robots_url(&host.front()?.current);
+                let Some(front) = host.front_url() else {
+                    host.in_flight -= 1;
+                    host.listed = false;
+                    continue;
+                };
+                let url = robots::robots_url(&front);
                 return Some((id, Job::Robots(url)));
             }
-            let item = self.pop(id)?;
+            let Some(item) = self.pop(id) else {
+                let host = &mut self.hosts[id];
+                host.in_flight -= 1;
+                host.listed = false;
+                continue;
+            };
             let host = &mut self.hosts[id];
             if host.in_flight < host.cap && host.has_work(fresh_allowed) {
                 self.ready.push_back(id);
@@ -456,6 +485,18 @@ mod tests {
         )
     }
 
+    fn fresh(url: &str) -> Fresh {
+        let u = Url::parse(url).unwrap();
+        Fresh {
+            url: u.as_str().into(),
+            seed: Arc::from(url),
+            anchor: Arc::new(Anchor::new(&u)),
+            parent: None,
+            depth: 0,
+            prior: None,
+        }
+    }
+
     fn limits(per_host: usize, rate: f64) -> impl FnOnce() -> HostLimits {
         move || HostLimits {
             per_host,
@@ -485,9 +526,9 @@ mod tests {
         let a = h.id(&Url::parse("http://a.test/").unwrap(), limits(2, 0.0));
         let b = h.id(&Url::parse("http://b.test/").unwrap(), limits(2, 0.0));
         for i in 0..5 {
-            h.push_fresh(a, item(&format!("http://a.test/{i}")));
+            h.push_fresh(a, fresh(&format!("http://a.test/{i}")));
         }
-        h.push_fresh(b, item("http://b.test/0"));
+        h.push_fresh(b, fresh("http://b.test/0"));
         let mut got = Vec::new();
         while let Some((id, _)) = page(h.next(true)) {
             got.push(id);
@@ -513,10 +554,10 @@ mod tests {
         let mut h = Hosts::default();
         let a = h.id(&Url::parse("http://a.test/").unwrap(), limits(4, 2.0));
         let b = h.id(&Url::parse("http://b.test/").unwrap(), limits(4, 0.0));
-        h.push_fresh(a, item("http://a.test/1"));
-        h.push_fresh(a, item("http://a.test/2"));
-        h.push_fresh(b, item("http://b.test/1"));
-        h.push_fresh(b, item("http://b.test/2"));
+        h.push_fresh(a, fresh("http://a.test/1"));
+        h.push_fresh(a, fresh("http://a.test/2"));
+        h.push_fresh(b, fresh("http://b.test/1"));
+        h.push_fresh(b, fresh("http://b.test/2"));
         let mut got = Vec::new();
         while let Some((id, it)) = page(h.next(true)) {
             got.push((id, it.url.path().to_string()));
@@ -541,7 +582,7 @@ mod tests {
     fn resume_items_go_first_and_survive_fresh_stop() {
         let mut h = Hosts::default();
         let a = h.id(&Url::parse("http://a.test/").unwrap(), limits(1, 0.0));
-        h.push_fresh(a, item("http://a.test/fresh"));
+        h.push_fresh(a, fresh("http://a.test/fresh"));
         h.push_resume(a, item("http://a.test/hop"));
         let (_, first) = page(h.next(true)).unwrap();
         assert_eq!(first.url.path(), "/hop");
@@ -573,9 +614,9 @@ mod tests {
     fn robots_first_then_pages_and_refusals() {
         let mut h = Hosts::default();
         let a = h.id(&Url::parse("http://a.test/").unwrap(), robots_limits());
-        h.push_fresh(a, item("http://a.test/ok"));
-        h.push_fresh(a, item("http://a.test/private/x"));
-        h.push_fresh(a, item("http://a.test/ok2"));
+        h.push_fresh(a, fresh("http://a.test/ok"));
+        h.push_fresh(a, fresh("http://a.test/private/x"));
+        h.push_fresh(a, fresh("http://a.test/ok2"));
         let Some((_, Job::Robots(url))) = h.next(true) else {
             panic!("robots.txt must come first");
         };
@@ -605,7 +646,7 @@ mod tests {
     fn unreachable_robots_is_retried_then_disallows() {
         let mut h = Hosts::default();
         let a = h.id(&Url::parse("http://a.test/").unwrap(), robots_limits());
-        h.push_fresh(a, item("http://a.test/x"));
+        h.push_fresh(a, fresh("http://a.test/x"));
         for attempt in 1..=2 {
             assert!(
                 matches!(h.next(true), Some((_, Job::Robots(_)))),
@@ -623,7 +664,7 @@ mod tests {
         }
         // A host that does not resolve is not retried, and its URLs carry the cause.
         let b = h.id(&Url::parse("http://b.test/").unwrap(), robots_limits());
-        h.push_fresh(b, item("http://b.test/x"));
+        h.push_fresh(b, fresh("http://b.test/x"));
         assert!(matches!(h.next(true), Some((_, Job::Robots(_)))));
         let err = PageError::new(ErrorKind::Dns, "robots.txt: cannot resolve b.test");
         h.robots_done(b, Fetched::Unavailable(err), 2, |_| Duration::ZERO);

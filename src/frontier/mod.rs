@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::cli::RobotsMode;
 use crate::config::{Mode, Settings};
-use crate::record::CrawlItem;
+use crate::record::{CrawlItem, Fresh};
 use crate::state::{NewRow, Row};
 use hosts::{HostId, HostLimits, Hosts};
 use scope::Anchor;
@@ -59,8 +59,9 @@ impl<S: Seen> Frontier<S> {
         self.backlog = backlog;
     }
 
-    /// Queues `item`, in memory or (with `--state`) through the store.
-    fn enqueue(&mut self, id: HostId, item: CrawlItem, done: bool) {
+    /// Queues `item` (whose key is `key`), in memory or (with `--state`)
+    /// through the store; `done` rows are only recorded as seen.
+    fn enqueue(&mut self, id: HostId, key: u128, item: Fresh, done: bool) {
         if !self.spill {
             if !done {
                 self.hosts.push_fresh(id, item);
@@ -68,11 +69,11 @@ impl<S: Seen> Frontier<S> {
             return;
         }
         self.outbox.push(NewRow {
-            key: normalize::key(&item.url),
-            url: item.url.to_string(),
-            seed: item.seed.to_string(),
-            anchor: item.anchor.url().to_string(),
-            parent: item.parent.as_ref().map(|p| p.to_string()),
+            key,
+            url: item.url,
+            seed: item.seed,
+            anchor: item.anchor,
+            parent: item.parent,
             depth: item.depth,
             done,
         });
@@ -87,15 +88,15 @@ impl<S: Seen> Frontier<S> {
             tracing::warn!("state row with an unparsable URL skipped: {:?}", row.url);
             return;
         };
-        let mut item = CrawlItem::new(
-            url,
-            Arc::from(row.seed.as_str()),
-            Arc::new(Anchor::new(&anchor)),
-            row.parent.map(|p| Arc::from(p.as_str())),
-            row.depth,
-        );
-        item.prior = row.prior.map(Arc::new);
-        let id = self.host_id(&item.url);
+        let id = self.host_id(&url);
+        let item = Fresh {
+            url: row.url.into(),
+            seed: Arc::from(row.seed.as_str()),
+            anchor: Arc::new(Anchor::new(&anchor)),
+            parent: row.parent.map(|p| Arc::from(p.as_str())),
+            depth: row.depth,
+            prior: row.prior.map(Arc::new),
+        };
         self.hosts.push_fresh(id, item);
     }
 
@@ -118,14 +119,21 @@ impl<S: Seen> Frontier<S> {
 
     /// Queues a seed (depth 0); `false` if the same URL was already queued.
     pub fn add_seed(&mut self, url: Url) -> bool {
-        if !self.seen.insert(normalize::key(&url)) {
+        let key = normalize::key(&url);
+        if !self.seen.insert(key) {
             return false;
         }
-        let anchor = Arc::new(Anchor::new(&url));
-        let seed: Arc<str> = Arc::from(url.as_str());
         let id = self.host_id(&url);
         self.hosts.admit(id, None);
-        self.enqueue(id, CrawlItem::new(url, seed, anchor, None, 0), false);
+        let item = Fresh {
+            url: url.as_str().into(),
+            seed: Arc::from(url.as_str()),
+            anchor: Arc::new(Anchor::new(&url)),
+            parent: None,
+            depth: 0,
+            prior: None,
+        };
+        self.enqueue(id, key, item, false);
         true
     }
 
@@ -152,27 +160,35 @@ impl<S: Seen> Frontier<S> {
             return false;
         }
         self.seen.insert(key);
-        let item = CrawlItem::new(
-            link.clone(),
-            parent.seed.clone(),
-            parent.anchor.clone(),
-            Some(parent_url.clone()),
+        let item = Fresh {
+            url: link.as_str().into(),
+            seed: parent.seed.clone(),
+            anchor: parent.anchor.clone(),
+            parent: Some(parent_url.clone()),
             depth,
-        );
-        self.enqueue(id, item, false);
+            prior: None,
+        };
+        self.enqueue(id, key, item, false);
         true
     }
 
     /// Marks `target`, a redirect hop of `item`, as seen; `false` if it already was.
     pub fn mark_seen(&mut self, item: &CrawlItem, target: &Url) -> bool {
-        if !self.seen.insert(normalize::key(target)) {
+        let key = normalize::key(target);
+        if !self.seen.insert(key) {
             return false;
         }
         if self.spill {
-            let mut hop = item.clone();
-            hop.url = target.clone();
+            let hop = Fresh {
+                url: target.as_str().into(),
+                seed: item.seed.clone(),
+                anchor: item.anchor.clone(),
+                parent: item.parent.clone(),
+                depth: item.depth,
+                prior: None,
+            };
             let id = self.host_id(target);
-            self.enqueue(id, hop, true);
+            self.enqueue(id, key, hop, true);
         }
         true
     }

@@ -38,7 +38,7 @@ pub enum WriterMsg {
     /// is false for records `--changed-only` omits.
     Record {
         record: Box<Record>,
-        done: Option<Done>,
+        done: Option<Box<Done>>,
         show: bool,
     },
     /// URLs admitted to the frontier (state only).
@@ -101,7 +101,9 @@ impl WriterHandle {
             }
             None => (Box::new(io::stdout()), "stdout".to_string()),
         };
-        let (tx, rx) = mpsc::channel(1024);
+        // Small: an Admit message may carry a whole page's links, and what
+        // waits here is memory the frontier does not see.
+        let (tx, rx) = mpsc::channel(64);
         let mut encoder = Encoder::new(spec.format, spec.field_names, spec.with_body);
         let thread = std::thread::Builder::new()
             .name("trawl-writer".into())
@@ -176,7 +178,7 @@ impl Writer {
                         if show {
                             encoder.encode(&record, &mut self.buf)?;
                         }
-                        self.done.extend(done);
+                        self.done.extend(done.map(|d| *d));
                     }
                     WriterMsg::Admit(rows) => self.admit.extend(rows),
                     WriterMsg::Load {

@@ -13,16 +13,19 @@ pub mod sqlite;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::frontier::scope::Anchor;
 
 /// A URL admitted to the frontier of the current pass.
 #[derive(Debug, Clone)]
 pub struct NewRow {
     pub key: u128,
-    pub url: String,
-    pub seed: String,
-    /// The URL the scope is measured from (the seed, or where it redirected).
-    pub anchor: String,
-    pub parent: Option<String>,
+    pub url: Box<str>,
+    pub seed: Arc<str>,
+    /// What the scope is measured from (the seed, or where it redirected).
+    pub anchor: Arc<Anchor>,
+    pub parent: Option<Arc<str>>,
     pub depth: u32,
     /// `true` for redirect targets: seen, but they get no record of their own.
     pub done: bool,

@@ -1,8 +1,10 @@
 //! Shared helpers for trawl's integration tests.
 //!
 //! Owns the local test server (`server`, which serves fixture directories
-//! through `site`), the runners for the real `trawl` binary (`trawl`), and the
-//! readers for the expectation files stored next to the fixtures (`fixtures`).
+//! through `site`), a raw-TCP fault server for responses no real server
+//! would send (`raw`), the runners for the real `trawl` binary (`trawl`), and
+//! the readers for the expectation files stored next to the fixtures
+//! (`fixtures`).
 //! Tests assert on two things these helpers hand back: what trawl printed
 //! ([`TrawlOutput`]) and what the server saw ([`TestServer::requests`]).
 //! Nothing here talks to the internet or uses a fixed port.
@@ -13,11 +15,13 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod fixtures;
+pub mod raw;
 pub mod server;
 mod site;
 pub mod trawl;
 
 pub use fixtures::{ExpectedPage, expected_pages, expected_titles, fixtures_dir, read_tsv};
+pub use raw::{RawConn, RawConnection, RawServer};
 pub use server::{LoggedRequest, ServerOpts, TestServer};
 pub use trawl::{
     TrawlOutput, finish_trawl, run_command, run_trawl, send_signal, spawn_trawl, trawl_command,

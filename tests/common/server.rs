@@ -270,12 +270,14 @@ async fn record(State(recorder): State<Recorder>, req: Request, next: Next) -> R
     let no_body_status = parts.status.is_informational()
         || parts.status == StatusCode::NO_CONTENT
         || parts.status == StatusCode::NOT_MODIFIED;
-    if !is_head && !no_body_status && !parts.headers.contains_key(header::CONTENT_LENGTH) {
-        if let Some(len) = body.size_hint().exact() {
-            parts
-                .headers
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-        }
+    if !is_head
+        && !no_body_status
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        && let Some(len) = body.size_hint().exact()
+    {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     let body = GuardedBody {
         inner: body.into_data_stream(),
