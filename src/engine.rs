@@ -155,6 +155,8 @@ impl<S: Seen> Engine<S> {
         // With --state: the frontier's rows come back from the store in id order.
         let mut load: Option<oneshot::Receiver<Result<Vec<Row>, String>>> = None;
         let mut cursor: i64 = 0;
+        // Rows the pending load can see: the backlog when it was sent.
+        let mut visible: u64 = 0;
         self.frontier.add_seed(first_seed);
 
         loop {
@@ -209,6 +211,7 @@ impl<S: Seen> Engine<S> {
                 };
                 if self.records.send(msg).await.is_ok() {
                     load = Some(rx);
+                    visible = self.frontier.backlog;
                 }
             }
             let more_fresh = self.fresh_allowed()
@@ -243,11 +246,11 @@ impl<S: Seen> Engine<S> {
                     load = None;
                     match rows {
                         Ok(Ok(rows)) => {
-                            if rows.len() < LOAD_BATCH {
-                                self.frontier.backlog = 0;
-                            } else {
-                                self.frontier.backlog = self.frontier.backlog.saturating_sub(rows.len() as u64);
-                            }
+                            // The load saw every row admitted before it was
+                            // asked for (one FIFO channel); a short answer
+                            // means all of those are loaded now.
+                            let loaded = if rows.len() < LOAD_BATCH { visible } else { rows.len() as u64 };
+                            self.frontier.backlog = self.frontier.backlog.saturating_sub(loaded);
                             cursor = rows.last().map_or(cursor, |r| r.id);
                             for row in rows {
                                 self.frontier.enqueue_row(row);
@@ -380,15 +383,15 @@ impl<S: Seen> Engine<S> {
             } => {
                 hosts.complete(host);
                 match record.status {
-                    Some(429 | 503) => hosts.slow_down(host, None),
+                    Some(429 | 503) => hosts.slow_down(host, meta.retry_after),
                     Some(s) if s < 400 => hosts.recover(host),
                     _ => {}
                 }
-                if self.stop.is_none() || self.stop == Some(Stop::Limit) {
-                    let parent: Arc<str> = Arc::from(record.url.as_str());
-                    for link in &follow {
-                        self.frontier.add_link(&item, &parent, link);
-                    }
+                // Links are admitted even while stopping: with --state they
+                // are the next run's work, and the page is about to be done.
+                let parent: Arc<str> = Arc::from(record.url.as_str());
+                for link in &follow {
+                    self.frontier.add_link(&item, &parent, link);
                 }
                 self.emit_with(*record, Some(meta)).await;
             }
@@ -518,6 +521,9 @@ impl<S: Seen> Engine<S> {
     /// Counts `record` and sends it to the writer; with `--state`, with what
     /// the store keeps of the page (`meta` from a fetch, if there was one).
     async fn emit_with(&mut self, record: Record, meta: Option<PageMeta>) {
+        // The store must hold a page's links before it holds the page as done:
+        // the same channel carries both, in order.
+        self.flush_admissions().await;
         self.stats.add(&record);
         let done = self.settings.state.as_ref().and_then(|_| {
             let key = normalize::key(&Url::parse(&record.url).ok()?);

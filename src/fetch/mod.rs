@@ -46,6 +46,8 @@ pub struct PageMeta {
     pub nofollow: Vec<String>,
     /// The page was not read again (304): keep what the state has.
     pub kept: bool,
+    /// `Retry-After` of a final 429/503, which still pauses the host.
+    pub retry_after: Option<Duration>,
 }
 
 /// How one request ended.
@@ -163,6 +165,8 @@ impl FetchCtx {
         let mut meta = PageMeta {
             etag: header(ETAG),
             last_modified: header(LAST_MODIFIED),
+            retry_after: header(RETRY_AFTER)
+                .and_then(|v| retry::parse_retry_after(&v, SystemTime::now())),
             ..PageMeta::default()
         };
         let body = body::read_capped(&mut resp, s.max_body, deadline, s.timeout).await;

@@ -25,7 +25,9 @@
 //! ```
 //!
 //! Pending rows are read back in `id` order by walking the primary key from
-//! a cursor, so no second index slows the admissions down.
+//! a cursor, so no second index slows the admissions down. A row that a
+//! recrawl admits again moves to the end (a new `id`), so the cursor of the
+//! new pass still meets it.
 
 use std::path::{Path, PathBuf};
 
@@ -238,6 +240,7 @@ impl SqliteState {
                 "INSERT INTO pages (key, url, seed, anchor, parent, depth, pass, done)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (key) DO UPDATE SET
+                   id = (SELECT max(id) FROM pages) + 1,
                    url = excluded.url, seed = excluded.seed, anchor = excluded.anchor,
                    parent = excluded.parent, depth = excluded.depth,
                    pass = excluded.pass, done = excluded.done
