@@ -66,6 +66,10 @@ pub struct EngineEnd {
     pub stop: Option<Stop>,
     /// An error that ended the run (the state store failed).
     pub fatal: Option<String>,
+    /// Every URL of the crawl has its record (with `--state`: the next run recrawls).
+    pub pass_complete: bool,
+    /// URLs left for a later run (a lower bound when stopped by a signal).
+    pub pending: u64,
 }
 
 /// A retry waiting for its time.
@@ -106,6 +110,8 @@ pub struct Engine<S: Seen> {
     pages_started: u64,
     stop: Option<Stop>,
     fatal: Option<String>,
+    /// Fresh items dropped from memory by a stop (still pending in the state).
+    dropped: usize,
     progress: Progress,
 }
 
@@ -130,6 +136,7 @@ impl<S: Seen> Engine<S> {
             pages_started: 0,
             stop: None,
             fatal: None,
+            dropped: 0,
             progress,
         }
     }
@@ -236,7 +243,7 @@ impl<S: Seen> Engine<S> {
                     self.stop = Some(Stop::Signal);
                     grace_end = Some(Instant::now() + GRACE);
                     self.delayed.clear();
-                    self.frontier.hosts.drop_fresh();
+                    self.dropped += self.frontier.hosts.drop_fresh();
                 }
                 _ = output_closed.cancelled(), if self.stop != Some(Stop::OutputClosed) => {
                     self.stop = Some(Stop::OutputClosed);
@@ -274,7 +281,22 @@ impl<S: Seen> Engine<S> {
 
         self.tasks.abort_all();
         self.progress.finish();
-        if self.stop.is_none() && self.settings.state.is_some() {
+        // Work left for another run: queued, waiting, on disk, or unread seeds.
+        let (fresh, resume) = self.frontier.hosts.queued();
+        let more_seeds = seeds_open
+            && !matches!(
+                seeds.try_recv(),
+                Err(mpsc::error::TryRecvError::Disconnected)
+            );
+        let pending =
+            (fresh + resume + self.delayed.len() + self.dropped) as u64 + self.frontier.backlog;
+        // A run stopped by a limit right after its last page still completes the pass.
+        let pass_complete = match self.stop {
+            None => true,
+            Some(Stop::Limit) => pending == 0 && !more_seeds && load.is_none(),
+            Some(_) => false,
+        };
+        if pass_complete && self.settings.state.is_some() && self.fatal.is_none() {
             // Every page of this pass has its record: the next run recrawls.
             let _ = self.records.send(WriterMsg::FinishPass).await;
         }
@@ -284,6 +306,8 @@ impl<S: Seen> Engine<S> {
             stats,
             stop: self.stop,
             fatal: self.fatal,
+            pass_complete,
+            pending,
         }
     }
 
@@ -332,7 +356,7 @@ impl<S: Seen> Engine<S> {
             self.task_hosts.insert(handle.id(), host);
         }
         if self.stop == Some(Stop::Limit) && self.frontier.hosts.queued().0 > 0 {
-            self.frontier.hosts.drop_fresh();
+            self.dropped += self.frontier.hosts.drop_fresh();
         }
         refused
     }

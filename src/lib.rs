@@ -81,6 +81,7 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     // --state: lock it, open it, and pick up where the last run stopped.
     let mut seen = MemorySeen::default();
     let mut backlog = None;
+    let mut pass = None;
     let (_lock, store) = match &settings.state {
         None => (None, None),
         Some(path) => {
@@ -105,6 +106,7 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
                 seen.insert(key);
             }
             backlog = Some(opened.pending);
+            pass = Some(opened.pass);
             if let Some(out) = &settings.output {
                 state::cut_partial_line(out).map_err(|e| {
                     AppError::Fatal(format!("cannot repair output {}: {e}", out.display()))
@@ -140,7 +142,12 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     if let Some(pending) = backlog {
         engine.spill_to_state(pending);
     }
-    let end = engine.run(first_seed, seeds, shutdown, output_closed).await;
+    let mut end = engine.run(first_seed, seeds, shutdown, output_closed).await;
+    if pass.is_some() {
+        end.stats.pass = pass;
+        end.stats.pass_complete = Some(end.pass_complete);
+        end.stats.pending = Some(end.pending);
+    }
     let written = writer.finish();
     if let Some(e) = end.fatal {
         return Err(AppError::Fatal(e));

@@ -356,8 +356,8 @@ async fn kill_9_never_loses_the_links_of_a_finished_page() {
     kill_9_then_resume(240, 2, &moments).await;
 }
 
-/// Runs `--max-pages 10` until a run writes fewer than 10 records (the pass
-/// is finished) and checks the site was covered exactly once.
+/// Runs `--max-pages 10` until `--stats` says the pass is complete, and
+/// checks the site was covered exactly once, 10 pages a run.
 async fn cron_loop(n: u32) {
     // One request at a time, so each run's page count is exact.
     let server = TestServer::start(
@@ -365,30 +365,51 @@ async fn cron_loop(n: u32) {
     )
     .await;
     let crawl = Crawl::with_concurrency(&server, 1);
+    let stats_path = crawl.out.with_file_name("stats.json");
+    let stats_arg = path_str(&stats_path).to_string();
     let mut per_run = Vec::new();
     let mut total = 0;
     loop {
         assert!(per_run.len() < 20, "the loop never ended: {per_run:?}");
-        crawl.run(&["--max-pages", "10"]).await.assert_code(0);
+        let out = crawl
+            .run(&["--max-pages", "10", "--stats", &stats_arg])
+            .await;
+        out.assert_code(0);
         let now = crawl.records().len();
         let written = now - total;
         total = now;
         per_run.push(written);
-        if written < 10 {
+        let stats: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&stats_path).expect("stats written"))
+                .expect("stats are JSON");
+        assert_eq!(stats["pass"], 1, "{stats}");
+        if stats["pass_complete"] == true {
+            assert_eq!(stats["pending"], 0, "{stats}");
+            assert!(out.stderr.contains("pass 1 complete"), "{}", out.stderr);
             break;
         }
+        assert!(stats["pending"].as_u64().unwrap_or(0) > 0, "{stats}");
+        assert!(
+            out.stderr.contains("pending for the next run"),
+            "{}",
+            out.stderr
+        );
         if per_run.len() == 2 {
             crawl.append_partial_line();
         }
     }
-    let full_runs = n as usize / 10;
-    let mut expected = vec![10; full_runs];
-    expected.push(n as usize % 10);
+    let mut expected = vec![10; n as usize / 10];
+    if n % 10 != 0 {
+        expected.push(n as usize % 10);
+    }
     assert_eq!(per_run, expected, "records written by each run");
     assert_exactly_once(&crawl, &server, n);
 
     // The pass is finished: the next run starts a recrawl from the seed.
-    crawl.run(&["--max-pages", "10"]).await.assert_code(0);
+    crawl
+        .run(&["--max-pages", "10", "--stats", &stats_arg])
+        .await
+        .assert_code(0);
     let all = crawl.records();
     let again = &all[total..];
     assert_eq!(again.len(), 10.min(n as usize));
@@ -397,6 +418,8 @@ async fn cron_loop(n: u32) {
         "a recrawl of an unchanged site: {again:?}"
     );
     assert_eq!(again[0]["url"], format!("{}/p/0", server.origin()));
+    let stats = std::fs::read_to_string(&stats_path).expect("stats written");
+    assert!(stats.contains("\"pass\": 2"), "{stats}");
 }
 
 #[tokio::test]
@@ -405,7 +428,7 @@ async fn max_pages_cron_loop_covers_the_site_exactly_once() {
 }
 
 #[tokio::test]
-async fn max_pages_cron_loop_ends_with_an_empty_run_on_a_multiple_of_ten() {
+async fn max_pages_cron_loop_completes_the_pass_on_its_last_full_run() {
     cron_loop(60).await;
 }
 

@@ -460,11 +460,12 @@ impl Hosts {
     }
 
     /// Drops every fresh item (after `--max-pages`); they get no record.
-    pub fn drop_fresh(&mut self) {
+    /// Returns how many were dropped.
+    pub fn drop_fresh(&mut self) -> usize {
         for host in &mut self.hosts {
             host.fresh = VecDeque::new();
         }
-        self.fresh_queued = 0;
+        std::mem::take(&mut self.fresh_queued)
     }
 }
 

@@ -21,6 +21,14 @@ pub struct Stats {
     pub elapsed_s: f64,
     pub pages_per_s: f64,
     pub interrupted: bool,
+    /// With `--state`: the pass this run worked on, whether it is complete
+    /// (the next run recrawls), and how many URLs are left for later runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_complete: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<u64>,
 }
 
 impl Stats {
@@ -73,6 +81,13 @@ impl Stats {
         ));
         if self.interrupted {
             s.push_str(" (interrupted)");
+        }
+        match (self.pass, self.pass_complete, self.pending) {
+            (Some(pass), Some(true), _) => s.push_str(&format!("; pass {pass} complete")),
+            (Some(pass), _, Some(pending)) => s.push_str(&format!(
+                "; pass {pass}: {pending} pending for the next run"
+            )),
+            _ => {}
         }
         s
     }
