@@ -399,7 +399,7 @@ async fn cron_loop(n: u32) {
         }
     }
     let mut expected = vec![10; n as usize / 10];
-    if n % 10 != 0 {
+    if !n.is_multiple_of(10) {
         expected.push(n as usize % 10);
     }
     assert_eq!(per_run, expected, "records written by each run");

@@ -14,8 +14,7 @@
 //! ones (hops, retries) finish; a signal stops everything but requests in
 //! flight, which get 10 s; a closed output stops at once.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,30 +71,9 @@ pub struct EngineEnd {
     pub pending: u64,
 }
 
-/// A retry waiting for its time.
-struct Delayed {
-    at: Instant,
-    seq: u64,
-    host: HostId,
-    item: CrawlItem,
-}
+mod delay;
 
-impl PartialEq for Delayed {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Delayed {}
-impl PartialOrd for Delayed {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Delayed {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
+use delay::DelayQueue;
 
 pub struct Engine<S: Seen> {
     settings: Arc<Settings>,
@@ -103,8 +81,7 @@ pub struct Engine<S: Seen> {
     ctx: Arc<FetchCtx>,
     tasks: JoinSet<Outcome>,
     task_hosts: HashMap<tokio::task::Id, HostId>,
-    delayed: BinaryHeap<Reverse<Delayed>>,
-    seq: u64,
+    delayed: DelayQueue,
     records: mpsc::Sender<WriterMsg>,
     stats: Stats,
     pages_started: u64,
@@ -129,8 +106,7 @@ impl<S: Seen> Engine<S> {
             ctx,
             tasks: JoinSet::new(),
             task_hosts: HashMap::new(),
-            delayed: BinaryHeap::new(),
-            seq: 0,
+            delayed: DelayQueue::default(),
             records,
             stats: Stats::default(),
             pages_started: 0,
@@ -230,7 +206,7 @@ impl<S: Seen> Engine<S> {
             let want_seeds = seeds_open && self.fresh_allowed() && fresh < SEED_LOW_WATER;
             let wake = [
                 self.frontier.hosts.next_wake(),
-                self.delayed.peek().map(|d| d.0.at),
+                self.delayed.next_at(),
                 max_time.filter(|_| self.stop.is_none()),
                 grace_end,
             ]
@@ -363,10 +339,8 @@ impl<S: Seen> Engine<S> {
 
     /// Moves retries whose time has come back to their host's queue.
     fn release_due(&mut self, now: Instant) {
-        while self.delayed.peek().is_some_and(|d| d.0.at <= now) {
-            if let Some(Reverse(d)) = self.delayed.pop() {
-                self.frontier.hosts.push_resume(d.host, d.item);
-            }
+        while let Some((host, item)) = self.delayed.pop_due(now) {
+            self.frontier.hosts.push_resume(host, item);
         }
     }
 
@@ -450,14 +424,7 @@ impl<S: Seen> Engine<S> {
                     return;
                 }
                 tracing::debug!("retrying {} in {after:?}: {reason}", item.current);
-                self.seq += 1;
-                let at = Instant::now() + after;
-                self.delayed.push(Reverse(Delayed {
-                    at,
-                    seq: self.seq,
-                    host,
-                    item,
-                }));
+                self.delayed.push(Instant::now() + after, host, item);
             }
         }
     }
