@@ -63,15 +63,24 @@ pub struct CrawlItem {
     pub prior: Option<Arc<Prior>>,
 }
 
+/// Where a set of links came from: shared by every link of one page, so a
+/// waiting URL costs its own text and one pointer.
+#[derive(Debug)]
+pub struct Source {
+    pub seed: Arc<str>,
+    pub anchor: Arc<Anchor>,
+    /// The `url` of the page the links were found on; `None` for seeds.
+    pub parent: Option<Arc<str>>,
+    /// The depth of the links (the page's depth + 1).
+    pub depth: u32,
+}
+
 /// A page waiting in the frontier, not started yet. Kept compact (the URL
 /// as text, the rest shared), because a big crawl holds a million of these.
 #[derive(Debug, Clone)]
 pub struct Fresh {
     pub url: Box<str>,
-    pub seed: Arc<str>,
-    pub anchor: Arc<Anchor>,
-    pub parent: Option<Arc<str>>,
-    pub depth: u32,
+    pub source: Arc<Source>,
     pub prior: Option<Arc<Prior>>,
 }
 
@@ -82,7 +91,14 @@ impl Fresh {
             Ok(u) => u,
             Err(e) => return Err((self, e)),
         };
-        let mut item = CrawlItem::new(url, self.seed, self.anchor, self.parent, self.depth);
+        let s = &self.source;
+        let mut item = CrawlItem::new(
+            url,
+            s.seed.clone(),
+            s.anchor.clone(),
+            s.parent.clone(),
+            s.depth,
+        );
         item.prior = self.prior;
         Ok(item)
     }

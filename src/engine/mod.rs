@@ -29,11 +29,11 @@ use crate::config::{Mode, Settings};
 use crate::error::{ErrorKind, PageError};
 use crate::fetch::retry;
 use crate::fetch::{FetchCtx, Outcome, PageMeta};
-use crate::frontier::Frontier;
 use crate::frontier::hosts::{HostId, Job};
 use crate::frontier::normalize;
 use crate::frontier::scope::Anchor;
 use crate::frontier::seen::Seen;
+use crate::frontier::{self, Frontier};
 use crate::output::{Stats, WriterMsg};
 use crate::progress::{Progress, Snapshot};
 use crate::record::{CrawlItem, Record};
@@ -47,6 +47,8 @@ const SEED_LOW_WATER: usize = 10_000;
 /// when fewer than `LOAD_LOW` fresh items wait in memory.
 const LOAD_BATCH: usize = 2_000;
 const LOAD_LOW: usize = 1_000;
+/// Rows per admission message to the store.
+const ADMIT_CHUNK: usize = 256;
 
 /// Why the crawl stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,9 +389,18 @@ impl<S: Seen> Engine<S> {
                 }
                 // Links are admitted even while stopping: with --state they
                 // are the next run's work, and the page is about to be done.
-                let parent: Arc<str> = Arc::from(record.url.as_str());
-                for link in &follow {
-                    self.frontier.add_link(&item, &parent, link);
+                if !follow.is_empty() {
+                    let source = frontier::source_of(&item, Arc::from(record.url.as_str()));
+                    for &i in &follow {
+                        // The links were serialized from parsed URLs, so they parse.
+                        let link = record
+                            .links
+                            .get(i as usize)
+                            .and_then(|l| Url::parse(l).ok());
+                        if let Some(link) = link {
+                            self.frontier.add_link(&source, &link);
+                        }
+                    }
                 }
                 self.emit_with(*record, Some(meta)).await;
             }
@@ -533,7 +544,8 @@ impl<S: Seen> Engine<S> {
                 etag: meta.etag,
                 last_modified: meta.last_modified,
                 body_hash: meta.body_hash,
-                links: fresh.then(|| record.links.clone()),
+                links_json: None,
+                store_links: fresh,
                 nofollow: fresh.then_some(meta.nofollow),
             }))
         });
@@ -548,14 +560,21 @@ impl<S: Seen> Engine<S> {
         }
     }
 
-    /// Sends the URLs admitted since the last call to the store.
+    /// Sends the URLs admitted since the last call to the store, in chunks,
+    /// so the bounded channel bounds rows and not just messages (a page may
+    /// carry ten thousand links).
     async fn flush_admissions(&mut self) {
         if self.frontier.outbox.is_empty() {
             return;
         }
-        let rows = std::mem::take(&mut self.frontier.outbox);
-        if self.records.send(WriterMsg::Admit(rows)).await.is_err() {
-            self.stop = Some(Stop::OutputClosed);
+        let mut rows = std::mem::take(&mut self.frontier.outbox);
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(ADMIT_CHUNK));
+            if self.records.send(WriterMsg::Admit(rows)).await.is_err() {
+                self.stop = Some(Stop::OutputClosed);
+                return;
+            }
+            rows = rest;
         }
     }
 

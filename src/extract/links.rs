@@ -15,7 +15,8 @@ use crate::frontier::normalize;
 /// One link of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    pub url: Url,
+    /// Absolute and normalized, as serialized by the `url` crate.
+    pub url: String,
     pub nofollow: bool,
 }
 
@@ -63,7 +64,10 @@ pub(super) fn links(doc: &Html, page: &Url) -> Vec<Link> {
             }
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(out.len());
-                out.push(Link { url, nofollow });
+                out.push(Link {
+                    url: url.into(),
+                    nofollow,
+                });
             }
         }
     }
@@ -78,7 +82,7 @@ mod tests {
         let page = Url::parse("http://a.test/dir/page.html").unwrap();
         links(&Html::parse_document(html), &page)
             .into_iter()
-            .map(|l| (l.url.to_string(), l.nofollow))
+            .map(|l| (l.url, l.nofollow))
             .collect()
     }
 

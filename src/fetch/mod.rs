@@ -53,12 +53,12 @@ pub struct PageMeta {
 /// How one request ended.
 #[derive(Debug)]
 pub enum Outcome {
-    /// The page is finished: its record, the links to follow, and what the
-    /// state keeps for the next pass.
+    /// The page is finished: its record, the links to follow (indices into
+    /// `record.links`), and what the state keeps for the next pass.
     Done {
         item: CrawlItem,
         record: Box<Record>,
-        follow: Vec<Url>,
+        follow: Vec<u32>,
         meta: PageMeta,
     },
     /// A 3xx with a `Location` (unresolved); the engine decides the next hop.
@@ -227,19 +227,14 @@ impl FetchCtx {
             if let Some(ex) = extracted {
                 record.title = ex.title;
                 record.fields = ex.fields;
-                record.links = ex.links.iter().map(|l| l.url.to_string()).collect();
-                meta.nofollow = ex
-                    .links
-                    .iter()
-                    .filter(|l| l.nofollow)
-                    .map(|l| l.url.to_string())
-                    .collect();
-                follow = ex
-                    .links
-                    .into_iter()
-                    .filter(|l| !l.nofollow)
-                    .map(|l| l.url)
-                    .collect();
+                for (i, link) in ex.links.into_iter().enumerate() {
+                    if link.nofollow {
+                        meta.nofollow.push(link.url.clone());
+                    } else {
+                        follow.push(i as u32);
+                    }
+                    record.links.push(link.url);
+                }
             }
             record.body = text;
         }
@@ -332,11 +327,8 @@ fn unchanged(
     record.fields = extract::empty_fields(fields);
     record.links = prior.links.clone();
     record.unchanged = Some(true);
-    let follow = prior
-        .links
-        .iter()
-        .filter(|l| !prior.nofollow.contains(l))
-        .filter_map(|l| Url::parse(l).ok())
+    let follow = (0..prior.links.len() as u32)
+        .filter(|&i| !prior.nofollow.contains(&prior.links[i as usize]))
         .collect();
     let meta = PageMeta {
         kept: true,

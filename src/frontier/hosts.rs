@@ -473,6 +473,7 @@ impl Hosts {
 mod tests {
     use super::*;
     use crate::frontier::scope::Anchor;
+    use crate::record::Source;
     use std::sync::Arc;
 
     fn item(url: &str) -> CrawlItem {
@@ -488,12 +489,15 @@ mod tests {
 
     fn fresh(url: &str) -> Fresh {
         let u = Url::parse(url).unwrap();
-        Fresh {
-            url: u.as_str().into(),
+        let source = Source {
             seed: Arc::from(url),
             anchor: Arc::new(Anchor::new(&u)),
             parent: None,
             depth: 0,
+        };
+        Fresh {
+            url: u.as_str().into(),
+            source: Arc::new(source),
             prior: None,
         }
     }

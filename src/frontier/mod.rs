@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::cli::RobotsMode;
 use crate::config::{Mode, Settings};
-use crate::record::{CrawlItem, Fresh};
+use crate::record::{CrawlItem, Fresh, Source};
 use crate::state::{NewRow, Row};
 use hosts::{HostId, HostLimits, Hosts};
 use scope::Anchor;
@@ -68,13 +68,14 @@ impl<S: Seen> Frontier<S> {
             }
             return;
         }
+        let src = &item.source;
         self.outbox.push(NewRow {
             key,
             url: item.url,
-            seed: item.seed,
-            anchor: item.anchor,
-            parent: item.parent,
-            depth: item.depth,
+            seed: src.seed.clone(),
+            anchor: src.anchor.clone(),
+            parent: src.parent.clone(),
+            depth: src.depth,
             done,
         });
         if !done {
@@ -89,12 +90,15 @@ impl<S: Seen> Frontier<S> {
             return;
         };
         let id = self.host_id(&url);
-        let item = Fresh {
-            url: row.url.into(),
+        let source = Source {
             seed: Arc::from(row.seed.as_str()),
             anchor: Arc::new(Anchor::new(&anchor)),
             parent: row.parent.map(|p| Arc::from(p.as_str())),
             depth: row.depth,
+        };
+        let item = Fresh {
+            url: row.url.into(),
+            source: Arc::new(source),
             prior: row.prior.map(Arc::new),
         };
         self.hosts.push_fresh(id, item);
@@ -125,25 +129,27 @@ impl<S: Seen> Frontier<S> {
         }
         let id = self.host_id(&url);
         self.hosts.admit(id, None);
-        let item = Fresh {
-            url: url.as_str().into(),
+        let source = Source {
             seed: Arc::from(url.as_str()),
             anchor: Arc::new(Anchor::new(&url)),
             parent: None,
             depth: 0,
+        };
+        let item = Fresh {
+            url: url.as_str().into(),
+            source: Arc::new(source),
             prior: None,
         };
         self.enqueue(id, key, item, false);
         true
     }
 
-    /// Queues a link found on `parent`'s page if every rule lets it in.
-    pub fn add_link(&mut self, parent: &CrawlItem, parent_url: &Arc<str>, link: &Url) -> bool {
+    /// Queues a link from `source` if every rule lets it in.
+    pub fn add_link(&mut self, source: &Arc<Source>, link: &Url) -> bool {
         let s = &self.settings;
-        let depth = parent.depth + 1;
         if s.mode == Mode::Fetch
-            || depth > s.depth
-            || !parent.anchor.allows(s.scope, link)
+            || source.depth > s.depth
+            || !source.anchor.allows(s.scope, link)
             || link.as_str().len() > s.max_url_length
             || repeats_a_segment(link)
             || (!s.include.is_empty() && !s.include.iter().any(|re| re.is_match(link.as_str())))
@@ -162,10 +168,7 @@ impl<S: Seen> Frontier<S> {
         self.seen.insert(key);
         let item = Fresh {
             url: link.as_str().into(),
-            seed: parent.seed.clone(),
-            anchor: parent.anchor.clone(),
-            parent: Some(parent_url.clone()),
-            depth,
+            source: source.clone(),
             prior: None,
         };
         self.enqueue(id, key, item, false);
@@ -179,12 +182,15 @@ impl<S: Seen> Frontier<S> {
             return false;
         }
         if self.spill {
-            let hop = Fresh {
-                url: target.as_str().into(),
+            let source = Source {
                 seed: item.seed.clone(),
                 anchor: item.anchor.clone(),
                 parent: item.parent.clone(),
                 depth: item.depth,
+            };
+            let hop = Fresh {
+                url: target.as_str().into(),
+                source: Arc::new(source),
                 prior: None,
             };
             let id = self.host_id(target);
@@ -201,6 +207,16 @@ impl<S: Seen> Frontier<S> {
     pub fn seen_len(&self) -> usize {
         self.seen.len()
     }
+}
+
+/// What the links found on `page` (whose record `url` is `page_url`) share.
+pub fn source_of(page: &CrawlItem, page_url: Arc<str>) -> Arc<Source> {
+    Arc::new(Source {
+        seed: page.seed.clone(),
+        anchor: page.anchor.clone(),
+        parent: Some(page_url),
+        depth: page.depth + 1,
+    })
 }
 
 /// A path in which one segment occurs more than twice (`/a/b/a/b/a/`,

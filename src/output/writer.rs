@@ -103,7 +103,7 @@ impl WriterHandle {
         };
         // Small: an Admit message may carry a whole page's links, and what
         // waits here is memory the frontier does not see.
-        let (tx, rx) = mpsc::channel(64);
+        let (tx, rx) = mpsc::channel(16);
         let mut encoder = Encoder::new(spec.format, spec.field_names, spec.with_body);
         let thread = std::thread::Builder::new()
             .name("trawl-writer".into())
@@ -178,7 +178,12 @@ impl Writer {
                         if show {
                             encoder.encode(&record, &mut self.buf)?;
                         }
-                        self.done.extend(done.map(|d| *d));
+                        if let Some(mut d) = done {
+                            if d.store_links {
+                                d.links_json = serde_json::to_string(&record.links).ok();
+                            }
+                            self.done.push(*d);
+                        }
                     }
                     WriterMsg::Admit(rows) => self.admit.extend(rows),
                     WriterMsg::Load {

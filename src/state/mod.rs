@@ -71,7 +71,10 @@ pub struct Done {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub body_hash: Option<u128>,
-    pub links: Option<Vec<String>>,
+    /// The record's links as a JSON array, filled in by the writer from the
+    /// record itself when `store_links` (so they are never copied twice).
+    pub links_json: Option<String>,
+    pub store_links: bool,
     pub nofollow: Option<Vec<String>>,
 }
 

@@ -267,10 +267,7 @@ impl SqliteState {
                  WHERE key = ?1",
             )?;
             for d in done {
-                let links = d
-                    .links
-                    .as_ref()
-                    .map(|l| serde_json::to_string(l).unwrap_or_default());
+                let links = d.links_json.as_deref();
                 let nofollow = d
                     .nofollow
                     .as_ref()
@@ -403,7 +400,8 @@ mod tests {
             etag: Some("\"v1\"".into()),
             last_modified: None,
             body_hash: Some(7),
-            links: Some(vec!["http://a.test/x".into()]),
+            links_json: Some(r#"["http://a.test/x"]"#.into()),
+            store_links: true,
             nofollow: Some(vec![]),
         }
     }

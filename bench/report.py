@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Turn bench/out/*.tsv|json into bench/RESULTS.md (Markdown on stdout).
+
+Medians over the interleaved runs; ratios trawl/peer computed pair by pair
+(run k of trawl against run k of the peer, same site and concurrency), then
+the median of those ratios.  A run that found fewer than 99% of the true
+pages is flagged, and its speed ratio is not counted as a win for anyone.
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+from collections import defaultdict
+
+SITE_NAMES = {"python": "python3-doc", "rust": "rust-doc", "syn10k": "synthetic 10k",
+              "syn100k": "synthetic 100k"}
+PEER_NOTES = {
+    "wget": "`wget --recursive --level=inf`, serial (no concurrency setting)",
+    "httrack": "`httrack -c<conc> -%c1000 -A1e9 -s0 -p1`, runs capped (it sleeps between polls)",
+    "scrapy": "`scrapy runspider peers/scrapy_spider.py`, CONCURRENT_REQUESTS(_PER_DOMAIN)=conc",
+    "spider": "`spider --url URL -d 1000 crawl --output-links` (spider_cli), no concurrency flag (~30), "
+              "`LINKS_VISITED_MEMORY_LIMIT=100000000`",
+    "crawlee": "CheerioCrawler (`@crawlee/cheerio`), min=maxConcurrency=conc, in-memory storage",
+}
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return "?"
+
+
+def machine():
+    model = sh("lscpu | sed -n 's/^Model name: *//p'") or platform.processor()
+    mem = sh("awk '/MemTotal/{printf \"%.0f GiB\", $2/1048576}' /proc/meminfo")
+    osr = sh(". /etc/os-release && echo $PRETTY_NAME")
+    ng = sh("nginx -v 2>&1 | sed 's/.*: //'")
+    return (f"{model}, {os.cpu_count()} cores, {mem} RAM; {osr}, Linux {platform.release()}; "
+            f"{ng}, 1 worker on core 0, every crawler on core 1 (`taskset`); scratch on tmpfs")
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def f(x, nd=0, unit=""):
+    if x is None:
+        return "–"
+    return f"{x:,.{nd}f}{unit}"
+
+
+def read_tsv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--mode", default="full")
+    ap.add_argument("--elapsed", type=int, default=0)
+    ap.add_argument("--trawl", default="trawl")
+    ap.add_argument("--reps", default="3")
+    ap.add_argument("--sites", default="")
+    ap.add_argument("--load", default="?")
+    ap.add_argument("--build", type=int, default=0)
+    a = ap.parse_args()
+    o = a.out
+    p = []
+    w = p.append
+    w("# trawl benchmark results\n")
+    w(f"- **Date:** {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}")
+    w(f"- **Machine:** {machine()}")
+    w(f"- **trawl:** {a.trawl}")
+    w(f"- **Run:** `bench/run.sh{' --quick' if a.mode == 'quick' else ''}`, {a.elapsed // 60} min {a.elapsed % 60} s end to end "
+      f"(of which {a.build} s for `cargo build --release`; installs were cached); {a.reps} interleaved runs per cell, medians shown.")
+    w(f"- **Load average** (1/5/15 min) at the start / end of the run: {a.load} "
+      "(other work on the machine competes for both cores when this is above ~0.2)")
+    w("")
+
+    # ---- peers
+    peers = read_tsv_noheader(os.path.join(o, "peers.tsv"))
+    if peers:
+        w("## Peers\n")
+        w("| peer | installed | version / error | how it is run |")
+        w("|---|---|---|---|")
+        for name, status, detail in peers:
+            w(f"| {name} | {status} | {detail.replace('|', '/')} | {PEER_NOTES.get(name, '')} |")
+        w("")
+        w("trawl is run as `trawl crawl --depth 1000 -j C --per-host C --robots ignore -q -o FILE URL`"
+          " (records go to a tmpfs file, read afterwards to check coverage).\n")
+
+    # ---- main table
+    rows = read_tsv(os.path.join(o, "main.tsv"))
+    if rows:
+        w("## Throughput, CPU and memory: whole-site crawls from the root\n")
+        w("*found* = distinct true pages the tool fetched with status 200 (from its own output), against the true "
+          "page count computed from the files (pages reachable by `<a href>` from the root). "
+          "pages/s = found ÷ wall seconds. CPU = user+sys ms per page found. RSS = peak (`/usr/bin/time -v`). "
+          "Ratios are per pair of runs (run k of trawl vs run k of the peer, same site and concurrency), median "
+          "of those; **trawl÷peer pages/s** > 1 means trawl is faster; **peer÷trawl CPU** > 1 means the peer "
+          "spends more CPU per page. Peers with no concurrency setting (wget, spider_cli, httrack) are paired "
+          "with trawl at the first concurrency. † = coverage below 99% of the true pages: its speed is not "
+          "comparable. wrk = the ceiling: requests/s nginx serves on these same paths with the same connection "
+          "count (trawl's % of it in the ratio column).\n")
+        by = defaultdict(list)
+        for r in rows:
+            by[(r["site"], r["conc"], r["tool"])].append(r)
+        sites = [s for s in a.sites.split() if any(k[0] == s for k in by)]
+        for site in sites:
+            concs = sorted({k[1] for k in by if k[0] == site}, key=int)
+            first = concs[0]
+            true = int(next(r["true"] for k, v in by.items() if k[0] == site for r in v if k[2] != "wrk"))
+            w(f"### {SITE_NAMES.get(site, site)} ({true:,} true pages)\n")
+            w("| conc | tool | runs | found / true | wall s | pages/s | CPU ms/page | peak RSS MB | trawl÷peer pages/s | peer÷trawl CPU/page | notes |")
+            w("|---|---|---|---|---|---|---|---|---|---|---|")
+            for c in concs:
+                tools = sorted({k[2] for k in by if k[0] == site and k[1] == c},
+                               key=lambda t: (t != "trawl", t == "wrk", t))
+                for tool in tools:
+                    rs = by[(site, c, tool)]
+                    if tool == "wrk":
+                        rps = med([float(r["found"]) for r in rs])
+                        tr = {r["rep"]: r for r in by.get((site, c, "trawl"), [])}
+                        share = med([pps(tr[r["rep"]]) / float(r["found"]) * 100 for r in rs
+                                     if r["rep"] in tr and float(r["found"]) > 0])
+                        errs = sum(int(r["nginx_errors"] or 0) for r in rs)
+                        w(f"| {c} | wrk (ceiling) | {len(rs)} | – | – | {f(rps)} req/s | – | – | trawl at {f(share, 1)}% of it | – | "
+                          f"{'non-2xx responses: ' + str(errs) if errs else ''} |")
+                        continue
+                    shown_c = c if tool not in ("wget", "spider", "httrack") else {"wget": "1 (serial)", "spider": "default", "httrack": c}[tool]
+                    found = med([int(r["found"]) for r in rs])
+                    wall = med([float(r["wall_s"]) for r in rs])
+                    ppsm = med([pps(r) for r in rs])
+                    cpu = med([cpu_ms(r) for r in rs])
+                    rss = med([int(r["maxrss_kb"]) / 1024 for r in rs if cpu_ms(r)])
+                    notes = []
+                    to = sum(1 for r in rs if r["rc"] in ("124", "137"))
+                    if to:
+                        notes.append(f"{to}/{len(rs)} runs hit the timeout (partial)")
+                    bad = [r["rc"] for r in rs if r["rc"] not in ("0", "124", "137")]
+                    if bad and not (tool == "wget" and set(bad) == {"8"}):
+                        notes.append("exit " + ",".join(sorted(set(bad))))
+                    errs = sum(int(r["nginx_errors"] or 0) for r in rs)
+                    if errs:
+                        notes.append(f"nginx logged {errs} errors (not 404s)")
+                    low = found is not None and found < 0.99 * true
+                    dag = "†" if low else ""
+                    ratio_pps = ratio_cpu = "–"
+                    if tool != "trawl":
+                        tr = {r["rep"]: r for r in by.get((site, c if tool not in ("wget", "spider") else first, "trawl"), [])}
+                        pr = [(tr[r["rep"]], r) for r in rs if r["rep"] in tr]
+                        rp = med([pps(t) / pps(q) for t, q in pr if pps(q)])
+                        rc_ = med([cpu_ms(q) / cpu_ms(t) for t, q in pr if cpu_ms(t) and cpu_ms(q)])
+                        ratio_pps = f(rp, 2, "×") + dag
+                        ratio_cpu = f(rc_, 1, "×") + dag
+                    w(f"| {shown_c} | {tool} | {len(rs)} | {f(found)} / {true:,}{dag} | {f(wall, 2)} | {f(ppsm)} | "
+                      f"{f(cpu, 2)} | {f(rss, 1)} | {ratio_pps} | {ratio_cpu} | {'; '.join(notes)} |")
+            w("")
+
+    # ---- latency
+    lat = read_tsv(os.path.join(o, "latency.tsv"))
+    w("## Latency: 100 ms per response\n")
+    if lat:
+        w("nginx runs in a network namespace reached over a veth pair; every response is held back 100 ms "
+          "(`echo_sleep 0.1`, libnginx-mod-http-echo), standing in for 50 ms each way: this kernel has no netem. "
+          "**TCP connection setup is not delayed**, so this is a 100 ms request/response RTT, not a full 100 ms "
+          "network. Site: 2,000 synthetic pages. trawl crawls it under 20 host names (`--resolve hNN.bench:ADDR`, "
+          "20 seeds, `--per-host max(4, C/16)`) so per-host limits do not cap `-j C`; peers crawl it on one host "
+          "with their concurrency setting. The bound is C ÷ RTT pages/s. One run each.\n")
+        w("| tool | concurrency | hosts | pages | wall s | pages/s | C ÷ RTT | % of bound |")
+        w("|---|---|---|---|---|---|---|---|")
+        for r in lat:
+            c = int(r["conc"])
+            pg = int(r["found"])
+            wall = float(r["wall_s"])
+            v = pg / wall if wall else 0
+            bound = c / 0.1
+            w(f"| {r['tool']} | {c}{' (default)' if r['tool'] == 'spider' else ''} | {r['hosts']} | {pg:,} | {wall:.2f} | {v:,.0f} | "
+              f"{bound:,.0f} | {100 * v / bound:.0f}% |")
+        w("")
+    else:
+        w(f"Not run{skipped(o, 'latency')}.\n")
+
+    # ---- memory
+    mem = read_tsv(os.path.join(o, "memory.tsv"))
+    w("## Memory: a frontier of 1,000,000 URLs\n")
+    if mem:
+        w("The root links to 100 list pages, each linking to 10,000 distinct URLs (1,000,000 in all). "
+          "`trawl crawl --depth 2 -j 16 --max-pages 120`: it fetches the lists, then stops with ~1M URLs pending. "
+          "Peak RSS of the whole process, without and with `--state` (SQLite on tmpfs).\n")
+        w("| variant | pages fetched | URLs discovered | pending at the end | wall s | peak RSS MB | exit |")
+        w("|---|---|---|---|---|---|---|")
+        for r in mem:
+            w(f"| {'in memory' if r['variant'] == 'memory' else '`--state FILE`'} | {int(r['fetched']):,} | "
+              f"{int(r['discovered']):,} | {int(r['pending']):,} | {float(r['wall_s']):.2f} | "
+              f"{int(r['maxrss_kb']) / 1024:,.1f} | {r['rc']} |")
+        w("")
+    else:
+        w("Not run.\n")
+
+    # ---- rate
+    w("## Rate fidelity\n")
+    rp = os.path.join(o, "rate.json")
+    if os.path.exists(rp):
+        r = json.load(open(rp))
+        w(f"`trawl crawl --rate 10 --per-host 4 --max-time {r['secs']}s` against one host (synthetic site); "
+          "request arrival times from nginx's access log (`$msec` − `$request_time`, logged for this server only).\n")
+        w("| requests | span s | achieved rate /s | target | error | shortest gap ms | median gap ms | longest gap ms |")
+        w("|---|---|---|---|---|---|---|---|")
+        err = f"{100 * (r['rate'] - 10) / 10:+.1f}%" if r.get("rate") else "–"
+        w(f"| {r['requests']} | {r['span_s']} | {r['rate']} | 10 | {err} | {r['min_gap_ms']} | {r['median_gap_ms']} | {r['max_gap_ms']} |")
+        w("")
+    else:
+        w("Not run.\n")
+    print("\n".join(p))
+
+
+def read_tsv_noheader(path):
+    if not os.path.exists(path):
+        return []
+    return [(l.rstrip("\n").split("\t") + ["", ""])[:3] for l in open(path) if l.strip()]
+
+
+def skipped(o, name):
+    p = os.path.join(o, f"{name}.skipped")
+    if os.path.exists(p):
+        return ": " + open(p).read().strip()
+    return ""
+
+
+def pps(r):
+    w = float(r["wall_s"])
+    return int(r["found"]) / w if w > 0 else None
+
+
+def cpu_ms(r):
+    n = int(r["found"])
+    cpu = float(r["user_s"]) + float(r["sys_s"])
+    # a run killed at its cap may leave /usr/bin/time without the tool's usage
+    return cpu * 1000 / n if n and cpu > 0 else None
+
+
+if __name__ == "__main__":
+    main()

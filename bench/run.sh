@@ -1,0 +1,443 @@
+#!/usr/bin/env bash
+# trawl's benchmark harness.  See bench/README.md for what it measures.
+#
+#   bench/run.sh            full run (all corpora, all peers, all scenarios; ~20+ min)
+#   bench/run.sh --quick    python3-doc only, trawl vs wget and Scrapy at concurrency 16,
+#                           short latency/memory/rate scenarios (< 3 min
+#                           once installs and the trawl build are cached)
+#
+# Knobs (environment): REPS (runs per cell, default 3), CONCS ("16 64"),
+# SITES (subset of "python rust syn10k syn100k"), PEERS (subset of
+# "wget scrapy spider crawlee httrack"), SCENARIOS (subset of "main latency
+# memory rate"), SKIP_INSTALL=1, SKIP_BUILD=1.
+#
+# Writes bench/RESULTS.md; raw figures go to bench/out/ (the run's TSV/JSON).
+# Needs root (apt-get, ip netns).  Never sends traffic anywhere but 127.0.0.0/8
+# and its own network namespace.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH")
+CACHE=$BENCH/.cache
+OUT=${BENCH_OUT:-$BENCH/out}
+RESULTS=${RESULTS:-$BENCH/RESULTS.md}
+SHM=/dev/shm/trawl-bench            # tmpfs: sites, nginx runtime, every tool's scratch output
+RUN=$SHM/run
+SCRATCH=$SHM/scratch
+SITES_DIR=$SHM/sites
+NS=trawlbench                       # network namespace of the latency scenario
+NS_ADDR=10.231.0.2                  # inside $NS (veth tbv1); host side is 10.231.0.1 (tbv0)
+
+QUICK=0
+for a in "$@"; do
+    case $a in
+        --quick) QUICK=1 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $a" >&2; exit 2 ;;
+    esac
+done
+
+if [[ $QUICK == 1 ]]; then
+    # Scrapy needs ~25 s of CPU per python3-doc crawl, so quick mode keeps one concurrency
+    : "${REPS:=3}" "${CONCS:=16}" "${SITES:=python}" "${PEERS:=wget scrapy}"
+    : "${SCENARIOS:=main latency memory rate}"
+    RATE_SECS=10; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
+else
+    : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
+    : "${PEERS:=wget scrapy spider crawlee httrack}"
+    : "${SCENARIOS:=main latency memory rate}"
+    RATE_SECS=30; WRK_SECS=5; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
+fi
+MODE=$([[ $QUICK == 1 ]] && echo quick || echo full)
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+mkdir -p "$CACHE" "$OUT" "$RUN/tmp" "$SCRATCH" "$SITES_DIR"
+T0=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------- installs
+# Each peer's install status goes to $OUT/peers.tsv (name, ok|FAILED, detail);
+# a peer that will not install is reported in RESULTS.md with its error.
+: > "$OUT/peers.tsv"
+peer_status() { printf '%s\t%s\t%s\n' "$1" "$2" "$(echo "$3" | tr '\t\n' '  ' | cut -c1-300)" >> "$OUT/peers.tsv"; }
+
+apt_ok=1
+apt_install() {   # idempotent: only the packages not installed yet
+    local missing=()
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    [[ ${#missing[@]} == 0 ]] && return 0
+    log "apt-get install ${missing[*]}"
+    if [[ ! -e $CACHE/.apt-updated ]]; then
+        timeout 300 apt-get update -qq && touch "$CACHE/.apt-updated"
+    fi
+    DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq "${missing[@]}" >>"$CACHE/apt.log" 2>&1
+}
+
+if [[ ${SKIP_INSTALL:-0} != 1 ]]; then
+    base_pkgs=(nginx-light libnginx-mod-http-echo wrk time wget python3-doc python3-venv iproute2 util-linux coreutils)
+    [[ " $SITES " == *" rust "* ]] && base_pkgs+=(rust-doc)
+    [[ " $PEERS " == *" httrack "* ]] && base_pkgs+=(httrack)
+    apt_install "${base_pkgs[@]}" || { apt_ok=0; log "apt-get failed; see $CACHE/apt.log"; }
+fi
+for t in nginx wrk taskset timeout python3; do have "$t" || { echo "missing $t" >&2; exit 1; }; done
+[[ -x /usr/bin/time ]] || { echo "missing /usr/bin/time (package time)" >&2; exit 1; }
+
+install_peer() {  # $1 = peer; sets up its command, records status
+    local err
+    case $1 in
+        wget) if have wget; then peer_status wget ok "$(wget --version | head -1)"; else peer_status wget FAILED "wget not installed (apt)"; fi ;;
+        httrack) if have httrack; then peer_status httrack ok "$(httrack --version 2>&1 | head -1)"; else peer_status httrack FAILED "$(tail -3 "$CACHE/apt.log" 2>/dev/null)"; fi ;;
+        scrapy)
+            if [[ ! -x $CACHE/venv/bin/scrapy ]]; then
+                log "pip install scrapy (venv in $CACHE/venv)"
+                { python3 -m venv "$CACHE/venv" && timeout 600 "$CACHE/venv/bin/pip" install -q scrapy; } >"$CACHE/pip.log" 2>&1 || true
+            fi
+            if [[ -x $CACHE/venv/bin/scrapy ]]; then peer_status scrapy ok "$("$CACHE/venv/bin/scrapy" version 2>/dev/null)"
+            else peer_status scrapy FAILED "$(tail -3 "$CACHE/pip.log")"; fi ;;
+        spider)
+            # cargo install is slow (minutes): done once, cached in bench/.cache/cargo
+            SPIDER=$CACHE/cargo/bin/spider
+            if [[ ! -x $SPIDER ]] && have spider; then SPIDER=$(command -v spider); fi
+            if [[ ! -x $SPIDER ]]; then
+                log "cargo install spider_cli (slow, once)"
+                timeout 1800 nice cargo install spider_cli --locked --root "$CACHE/cargo" >"$CACHE/spider_install.log" 2>&1 || true
+            fi
+            if [[ -x $SPIDER ]]; then peer_status spider ok "$("$SPIDER" --version 2>&1 | head -1)"
+            else peer_status spider FAILED "$(grep -m3 -i error "$CACHE/spider_install.log" || tail -3 "$CACHE/spider_install.log")"; fi ;;
+        crawlee)
+            # the `crawlee` meta-package pulls in browser crawlers whose dependency
+            # tree 404s on this registry (cssomnom); CheerioCrawler is @crawlee/cheerio
+            if [[ ! -d $CACHE/node/node_modules/@crawlee/cheerio ]]; then
+                log "npm install @crawlee/cheerio"
+                mkdir -p "$CACHE/node"
+                echo '{"name":"bench-peers","private":true,"type":"module"}' > "$CACHE/node/package.json"
+                (cd "$CACHE/node" && timeout 600 npm install --no-audit --no-fund @crawlee/cheerio@3) >"$CACHE/npm.log" 2>&1 || true
+            fi
+            if [[ -d $CACHE/node/node_modules/@crawlee/cheerio ]] && have node; then
+                cp "$BENCH/peers/crawlee_cheerio.mjs" "$CACHE/node/"
+                peer_status crawlee ok "@crawlee/cheerio $(node -p "require('$CACHE/node/node_modules/@crawlee/cheerio/package.json').version"), node $(node --version)"
+            else peer_status crawlee FAILED "$(grep -m3 'npm error' "$CACHE/npm.log" || echo 'node/npm missing')"; fi ;;
+    esac
+}
+for p in $PEERS; do install_peer "$p"; done
+OK_PEERS=$(awk -F'\t' '$2=="ok"{printf "%s ", $1}' "$OUT/peers.tsv")
+log "peers installed: ${OK_PEERS:-none}"
+
+# ---------------------------------------------------------------- trawl build
+TRAWL=$REPO/target/release/trawl
+TB=$(date +%s)
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    log "cargo build --release"
+    (cd "$REPO" && timeout 1800 cargo build --release --locked -q)
+fi
+BUILD_SECS=$(( $(date +%s) - TB ))
+[[ -x $TRAWL ]] || { echo "no $TRAWL" >&2; exit 1; }
+TRAWL_VERSION="$("$TRAWL" --version 2>/dev/null || echo trawl) ($(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo '+uncommitted'))"
+
+# ---------------------------------------------------------------- sites
+# name -> port, docroot, true page list ($SITES_DIR/NAME.paths)
+declare -A PORT=([python]=8081 [rust]=8082 [syn10k]=8083 [syn100k]=8084)
+declare -A ROOT=([python]=/usr/share/doc/python3/html [rust]=/usr/share/doc/rust-doc/html
+                 [syn10k]=$SITES_DIR/syn10k [syn100k]=$SITES_DIR/syn100k)
+declare -A NPAGES=([syn10k]=10000 [syn100k]=100000)
+declare -A TMO=([python]=120 [rust]=600 [syn10k]=600 [syn100k]=900)   # per-run bound, seconds
+SYN_SMALL=$SITES_DIR/syn10k   # also serves the rate scenario; quick mode uses a 2,000-page cut
+[[ $QUICK == 1 ]] && SYN_SMALL=$SITES_DIR/syn2k
+
+gen() {  # gen NAME N PORT  (seeded; skipped when already complete)
+    log "generating $1 ($2 pages) if needed"
+    GEN_BASE=${3:+http://127.0.0.1:$3} python3 "$BENCH/gen_site.py" site "$SITES_DIR/$1" "$2" --seed 42
+}
+for s in $SITES; do
+    case $s in syn10k|syn100k) gen "$s" "${NPAGES[$s]}" "${PORT[$s]}" ;; esac
+done
+if [[ " $SCENARIOS " == *" rate "* ]]; then
+    if [[ $QUICK == 1 ]]; then gen syn2k 2000 8085; else gen syn10k 10000 8083; fi
+fi
+for s in $SITES; do   # the true page count, from the files (cached per docroot)
+    if [[ ! -s $SITES_DIR/$s.paths ]]; then
+        log "computing the true page set of $s"
+        python3 "$BENCH/truecount.py" "${ROOT[$s]}" "$SITES_DIR/$s.paths" "${PORT[$s]}" >/dev/null
+    fi
+    log "$s: $(wc -l < "$SITES_DIR/$s.paths") true pages"
+done
+
+# ---------------------------------------------------------------- nginx
+MODPATH=$(ls /usr/share/nginx/modules/ngx_http_echo_module.so /usr/lib/nginx/modules/ngx_http_echo_module.so 2>/dev/null | head -1 || true)
+LOADMOD=${MODPATH:+load_module $MODPATH;}
+mkdir -p "$SITES_DIR/frontier"
+render() {  # render TEMPLATE OUT [extra sed args]
+    local tpl=$1 out=$2; shift 2
+    sed -e "s|@RUN@|$RUN|g" -e "s|@PY@|${ROOT[python]}|g" -e "s|@RUST@|${ROOT[rust]}|g" \
+        -e "s|@SYN1@|$SYN_SMALL|g" -e "s|@SYN2@|$SITES_DIR/syn100k|g" -e "s|@FRONTIER@|$SITES_DIR/frontier|g" \
+        -e "s|@LOADMOD@|$LOADMOD|g" "$@" "$tpl" > "$out"
+}
+stop_nginx() {
+    local pidf
+    for pidf in "$RUN/nginx.pid" "$RUN/nginx-lat.pid"; do
+        if [[ -s $pidf ]]; then
+            kill -QUIT "$(cat "$pidf")" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$(cat "$pidf" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+            rm -f "$pidf"
+        fi
+    done
+}
+cleanup() {
+    stop_nginx
+    ip netns del "$NS" 2>/dev/null || true
+    ip link del tbv0 2>/dev/null || true
+}
+trap cleanup EXIT
+stop_nginx   # a leftover from an interrupted run
+render "$BENCH/nginx.conf.in" "$RUN/nginx.conf"
+: > "$RUN/nginx-error.log"
+taskset -c 0 nginx -q -c "$RUN/nginx.conf" -p "$RUN" -g "user root;"
+sleep 0.3
+curl_ok() { python3 - "$1" <<'EOF'
+import sys, urllib.request
+sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=5).status == 200 else 1)
+EOF
+}
+for s in $SITES; do curl_ok "http://127.0.0.1:${PORT[$s]}/" || { echo "nginx does not serve $s" >&2; exit 1; }; done
+# serious nginx errors (a 404's "No such file or directory" is not one)
+errlines() { grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-error.log" 2>/dev/null | grep -vc 'No such file or directory' || true; }
+
+# ---------------------------------------------------------------- measuring one run
+# Every crawler: pinned to core 1 (nginx has core 0), bounded by timeout,
+# measured by /usr/bin/time -v (user+sys CPU, peak RSS) and a wall clock.
+RES=$OUT/main.tsv
+printf 'tool\tsite\tconc\trep\tfound\ttrue\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\tnginx_errors\n' > "$RES"
+
+measure() {  # measure DIR TIMEOUT CMD...   -> sets M_WALL M_USER M_SYS M_RSS M_RC
+    local d=$1 tmo=$2; shift 2
+    local t0 t1
+    t0=$(date +%s.%N)
+    set +e
+    taskset -c 1 /usr/bin/time -v -o "$d/time.txt" timeout -k 5 "$tmo" "$@" >"$d/stdout" 2>"$d/stderr" </dev/null
+    M_RC=$?
+    set -e
+    t1=$(date +%s.%N)
+    M_WALL=$(awk -v a="$t0" -v b="$t1" "BEGIN{printf \"%.3f\", b - a}")
+    M_USER=$(awk -F': ' '/User time/{print $2}' "$d/time.txt")
+    M_SYS=$(awk -F': ' '/System time/{print $2}' "$d/time.txt")
+    M_RSS=$(awk -F': ' '/Maximum resident set size/{print $2}' "$d/time.txt")
+    # `time` reports "Command exited with non-zero status N" and the status of timeout
+    [[ -n $M_USER ]] || { M_USER=0; M_SYS=0; M_RSS=0; }
+}
+
+run_tool() {  # run_tool TOOL SITE CONC REP
+    local tool=$1 site=$2 c=$3 rep=$4
+    local url="http://127.0.0.1:${PORT[$site]}/" tmo=${TMO[$site]}
+    local d=$SCRATCH/$tool-$site-$c-$rep kind out
+    rm -rf "$d"; mkdir -p "$d"
+    local e0; e0=$(errlines)
+    case $tool in
+        trawl)
+            kind=trawl; out=$d/out.jsonl
+            measure "$d" "$tmo" "$TRAWL" crawl --depth 1000 -j "$c" --per-host "$c" --robots ignore \
+                --progress never -q -o "$out" --stats "$d/stats.json" "$url" ;;
+        wget)
+            kind=wget; out=$d/wget.log
+            measure "$d" "$tmo" wget --recursive --level=inf -e robots=off --no-verbose -o "$out" \
+                --delete-after -P "$d/dl" --no-host-directories \
+                -R 'png,jpg,jpeg,gif,svg,ico,css,js,woff,woff2,ttf,txt,gz,zip,bz2,xz,pdf,epub' "$url" ;;
+        httrack)
+            # httrack sleeps between polls (1-4 pages/s here): its runs are capped
+            # at HTTRACK_CAP seconds and reported as partial
+            kind=httrack; out=$d/ht/hts-cache/new.txt; tmo=${HTTRACK_CAP:-60}
+            measure "$d" "$tmo" httrack "$url" -O "$d/ht" -q -r1000 -c"$c" -%c1000 -A1000000000 \
+                -s0 -R0 -T30 -I0 -p1 -N0 '-*.png' '-*.jpg' '-*.gif' '-*.svg' '-*.css' '-*.js' '-*.woff2' '-*.txt' ;;
+        scrapy)
+            kind=lines; out=$d/urls.txt
+            measure "$d" "$tmo" "$CACHE/venv/bin/scrapy" runspider "$BENCH/peers/scrapy_spider.py" \
+                -a start="$url" -a out="$out" -s CONCURRENT_REQUESTS="$c" \
+                -s CONCURRENT_REQUESTS_PER_DOMAIN="$c" -s CONCURRENT_REQUESTS_PER_IP=0 ;;
+        spider)
+            # no concurrency flag; measured as BENCH-NOTES says, in its best configuration
+            kind=lines; out=$d/stdout
+            LINKS_VISITED_MEMORY_LIMIT=100000000 TMPDIR=$d measure "$d" "$tmo" "$SPIDER" --url "$url" -d 1000 crawl --output-links ;;
+        crawlee)
+            kind=lines; out=$d/urls.txt
+            CRAWLEE_PERSIST_STORAGE=false CRAWLEE_STORAGE_DIR=$d/storage \
+                measure "$d" "$tmo" node "$CACHE/node/crawlee_cheerio.mjs" "$url" "$c" "$out" ;;
+    esac
+    local found ntrue e1
+    found=$(python3 "$BENCH/count_found.py" "$kind" "$out" "$SITES_DIR/$site.paths")
+    ntrue=$(wc -l < "$SITES_DIR/$site.paths")
+    e1=$(errlines)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$site" "$c" "$rep" "$found" "$ntrue" \
+        "$M_WALL" "$M_USER" "$M_SYS" "$M_RSS" "$M_RC" "$((e1 - e0))" >> "$RES"
+    log "$(printf '%-8s %-8s c=%-3s rep %s: %6s/%-6s pages %7.2fs rc=%s' "$tool" "$site" "$c" "$rep" "$found" "$ntrue" "$M_WALL" "$M_RC")"
+    # keep the scratch small: tmpfs is RAM
+    rm -rf "$d/dl" "$d/ht" "$d/storage"
+    [[ $tool == spider ]] && rm -rf "$d"/spider* 2>/dev/null || true
+    return 0
+}
+
+run_wrk() {  # run_wrk SITE CONC REP
+    local site=$1 c=$2 rep=$3 o
+    o=$(WRK_PATHS=$SITES_DIR/$site.paths taskset -c 1 timeout 60 wrk -t1 -c"$c" -d"${WRK_SECS}s" \
+        -s "$BENCH/wrk_paths.lua" "http://127.0.0.1:${PORT[$site]}/" 2>&1) || true
+    local rps non2xx
+    rps=$(echo "$o" | awk '/Requests\/sec/{print $2}')
+    non2xx=$(echo "$o" | awk '/Non-2xx/{print $NF}')
+    printf 'wrk\t%s\t%s\t%s\t%s\t%s\t%s\t0\t0\t0\t0\t%s\n' "$site" "$c" "$rep" "${rps:-0}" \
+        "$(wc -l < "$SITES_DIR/$site.paths")" "$WRK_SECS" "${non2xx:-0}" >> "$RES"
+    log "wrk      $site c=$c rep $rep: ${rps:-?} req/s (non-2xx: ${non2xx:-0})"
+}
+
+# ---------------------------------------------------------------- main scenario
+if [[ " $SCENARIOS " == *" main "* ]]; then
+    log "main scenario: sites [$SITES], concurrency [$CONCS], $REPS interleaved runs, peers [$OK_PEERS]"
+    for rep in $(seq "$REPS"); do
+        for site in $SITES; do
+            for c in $CONCS; do
+                tools="trawl"
+                for p in $OK_PEERS; do
+                    case $p in
+                        # no concurrency setting: run once per rep, in the first concurrency pass
+                        wget|spider) [[ $c == "${CONCS%% *}" ]] && tools+=" $p" ;;
+                        # httrack: slow; only at the first concurrency, and only on the small real site
+                        httrack) [[ $c == "${CONCS%% *}" && $site == python ]] && tools+=" $p" ;;
+                        *) tools+=" $p" ;;
+                    esac
+                done
+                # rotate the order each rep so no tool always runs first
+                set -- $tools; n=$#; k=$(( (rep - 1) % n ))
+                order="${*:k+1} ${*:1:k}"
+                for t in $order; do run_tool "$t" "$site" "$c" "$rep"; done
+                run_wrk "$site" "$c" "$rep"
+            done
+        done
+    done
+fi
+
+# ---------------------------------------------------------------- latency scenario
+LAT=$OUT/latency.tsv
+printf 'tool\tconc\thosts\tfound\twall_s\trc\n' > "$LAT"
+if [[ " $SCENARIOS " == *" latency "* ]]; then
+    if [[ -z $LOADMOD ]]; then
+        log "latency scenario skipped: no ngx_http_echo_module (libnginx-mod-http-echo)"
+        echo "skipped: libnginx-mod-http-echo missing" > "$OUT/latency.skipped"
+    elif ! ip netns add "$NS" 2>"$OUT/latency.skipped"; then
+        log "latency scenario skipped: ip netns add failed"
+    else
+        rm -f "$OUT/latency.skipped"
+        gen lat 2000 ""   # no absolute links: the site is served under many host names
+        python3 "$BENCH/truecount.py" "$SITES_DIR/lat" "$SITES_DIR/lat.paths" >/dev/null
+        ip link add tbv0 type veth peer name tbv1
+        ip link set tbv1 netns "$NS"
+        ip addr add 10.231.0.1/30 dev tbv0; ip link set tbv0 up
+        ip netns exec "$NS" ip addr add "$NS_ADDR/30" dev tbv1
+        ip netns exec "$NS" ip link set tbv1 up
+        ip netns exec "$NS" ip link set lo up
+        render "$BENCH/nginx-latency.conf.in" "$RUN/nginx-lat.conf" -e "s|@ADDR@|$NS_ADDR|g" -e "s|@SITE@|$SITES_DIR/lat|g"
+        : > "$RUN/nginx-lat-error.log"
+        ip netns exec "$NS" taskset -c 0 nginx -q -c "$RUN/nginx-lat.conf" -p "$RUN" -g "user root;"
+        sleep 0.3
+        python3 - "$NS_ADDR" <<'EOF'
+import sys, time, urllib.request
+t = time.time(); urllib.request.urlopen(f"http://{sys.argv[1]}:8090/", timeout=5).read()
+print(f"latency site answers in {1000*(time.time()-t):.0f} ms", file=sys.stderr)
+EOF
+        NHOSTS=20
+        resolve=(); seeds=()
+        for i in $(seq -w 1 $NHOSTS); do resolve+=(--resolve "h$i.bench:$NS_ADDR"); seeds+=("http://h$i.bench:8090/"); done
+        truepages=$(wc -l < "$SITES_DIR/lat.paths")
+        for c in $LAT_CONCS; do
+            ph=$(( c / 16 > 4 ? c / 16 : 4 ))
+            d=$SCRATCH/lat-trawl-$c; rm -rf "$d"; mkdir -p "$d"
+            # 20 virtual hosts, --per-host $ph: per-host limits do not cap -j
+            measure "$d" 120 "$TRAWL" crawl --depth 1000 -j "$c" --per-host "$ph" --robots ignore \
+                --max-pages $((truepages * 2)) --progress never -q -o "$d/out.jsonl" --stats "$d/stats.json" \
+                "${resolve[@]}" "${seeds[@]}"
+            found=$(python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get('status')==200))" "$d/out.jsonl")
+            printf 'trawl\t%s\t%s\t%s\t%.3f\t%s\n' "$c" "$NHOSTS" "$found" "$M_WALL" "$M_RC" >> "$LAT"
+            log "latency trawl c=$c: $found pages in ${M_WALL}s"
+        done
+        # peers: one host, whole site, their own concurrency setting
+        for p in $LAT_PEERS; do
+            [[ " $OK_PEERS " == *" $p "* ]] || continue
+            for c in $([[ $p == spider ]] && echo 30 || echo "$LAT_CONCS" | cut -d' ' -f1-2); do
+                d=$SCRATCH/lat-$p-$c; rm -rf "$d"; mkdir -p "$d"
+                url="http://$NS_ADDR:8090/"
+                case $p in
+                    scrapy) measure "$d" 120 "$CACHE/venv/bin/scrapy" runspider "$BENCH/peers/scrapy_spider.py" \
+                                -a start="$url" -a out="$d/urls.txt" -s CONCURRENT_REQUESTS="$c" \
+                                -s CONCURRENT_REQUESTS_PER_DOMAIN="$c" -s CONCURRENT_REQUESTS_PER_IP=0 ; f=$d/urls.txt ;;
+                    spider) LINKS_VISITED_MEMORY_LIMIT=100000000 TMPDIR=$d measure "$d" 120 "$SPIDER" --url "$url" -d 1000 crawl --output-links; f=$d/stdout ;;
+                    crawlee) CRAWLEE_PERSIST_STORAGE=false CRAWLEE_STORAGE_DIR=$d/storage \
+                                measure "$d" 120 node "$CACHE/node/crawlee_cheerio.mjs" "$url" "$c" "$d/urls.txt"; f=$d/urls.txt ;;
+                esac
+                found=$(python3 "$BENCH/count_found.py" lines "$f" "$SITES_DIR/lat.paths")
+                printf '%s\t%s\t1\t%s\t%.3f\t%s\n' "$p" "$c" "$found" "$M_WALL" "$M_RC" >> "$LAT"
+                log "latency $p c=$c: $found pages in ${M_WALL}s"
+                rm -rf "$d"/spider* "$d/storage" 2>/dev/null || true
+            done
+        done
+        grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-lat-error.log" > "$OUT/latency-nginx-errors.txt" || true
+        kill -QUIT "$(cat "$RUN/nginx-lat.pid" 2>/dev/null)" 2>/dev/null || true; sleep 0.5; rm -f "$RUN/nginx-lat.pid"
+        ip netns del "$NS" 2>/dev/null || true
+        ip link del tbv0 2>/dev/null || true
+    fi
+fi
+
+# ---------------------------------------------------------------- memory scenario
+MEM=$OUT/memory.tsv
+printf 'variant\tfetched\tdiscovered\tpending\twall_s\tmaxrss_kb\trc\n' > "$MEM"
+if [[ " $SCENARIOS " == *" memory "* ]]; then
+    # root -> 100 list pages -> 10,000 distinct URLs each = 1,000,000 URLs in the frontier
+    [[ -s $SITES_DIR/frontier/l/99.html ]] || python3 "$BENCH/gen_site.py" frontier "$SITES_DIR/frontier" 100 10000
+    for variant in memory state; do
+        d=$SCRATCH/mem-$variant; rm -rf "$d"; mkdir -p "$d"
+        extra=(); [[ $variant == state ]] && extra=(--state "$d/state.db")
+        measure "$d" 600 "$TRAWL" crawl --depth 2 -j 16 --per-host 16 --robots ignore --max-pages 120 \
+            --progress never -q -o "$d/out.jsonl" --stats "$d/stats.json" "${extra[@]}" "http://127.0.0.1:8086/"
+        read -r fetched discovered < <(python3 - "$d/out.jsonl" <<'EOF'
+import json, sys
+n, links = 0, set()
+for line in open(sys.argv[1]):
+    r = json.loads(line); n += 1; links.update(r.get("links") or [])
+print(n, len(links))
+EOF
+)
+        printf '%s\t%s\t%s\t%s\t%.3f\t%s\t%s\n' "$variant" "$fetched" "$discovered" "$((discovered - fetched))" \
+            "$M_WALL" "$M_RSS" "$M_RC" >> "$MEM"
+        log "memory ($variant): $fetched fetched, $discovered URLs discovered, peak RSS ${M_RSS} KB, ${M_WALL}s"
+        rm -rf "$d"
+    done
+fi
+
+# ---------------------------------------------------------------- rate fidelity
+RATEF=$OUT/rate.json
+rm -f "$RATEF"
+if [[ " $SCENARIOS " == *" rate "* ]]; then
+    : > "$RUN/rate-access.log"
+    d=$SCRATCH/rate; rm -rf "$d"; mkdir -p "$d"
+    measure "$d" $((RATE_SECS + 30)) "$TRAWL" crawl --depth 1000 --rate 10 --per-host 4 --robots ignore \
+        --max-time "${RATE_SECS}s" --progress never -q -o /dev/null --stats "$d/stats.json" "http://127.0.0.1:8085/"
+    sleep 0.5
+    python3 - "$RUN/rate-access.log" "$RATE_SECS" "$M_RC" > "$RATEF" <<'EOF'
+import json, sys
+# $msec is when the response ended; minus $request_time = when the request arrived
+t = sorted(float(l.split()[0]) - float(l.split()[1]) for l in open(sys.argv[1]) if l.strip())
+gaps = [b - a for a, b in zip(t, t[1:])]
+span = t[-1] - t[0] if len(t) > 1 else 0
+print(json.dumps({"requests": len(t), "span_s": round(span, 3), "secs": int(sys.argv[2]), "rc": int(sys.argv[3]),
+                  "rate": round((len(t) - 1) / span, 3) if span else None,
+                  "min_gap_ms": round(1000 * min(gaps), 1) if gaps else None,
+                  "median_gap_ms": round(1000 * sorted(gaps)[len(gaps) // 2], 1) if gaps else None,
+                  "max_gap_ms": round(1000 * max(gaps), 1) if gaps else None}))
+EOF
+    log "rate: $(cat "$RATEF")"
+    rm -rf "$d"
+fi
+
+# ---------------------------------------------------------------- report
+cp "$RUN/nginx-error.log" "$OUT/nginx-error.log" 2>/dev/null || true
+ELAPSED=$(( $(date +%s) - T0 ))
+python3 "$BENCH/report.py" --out "$OUT" --mode "$MODE" --elapsed "$ELAPSED" --trawl "$TRAWL_VERSION" \
+    --reps "$REPS" --sites "$SITES" --build "$BUILD_SECS" --load "$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" > "$RESULTS"
+log "done in ${ELAPSED}s (of which installs+build $((TB - T0 + BUILD_SECS))s); wrote $RESULTS"
