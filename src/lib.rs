@@ -50,7 +50,7 @@ use config::{Mode, Settings};
 use engine::{Engine, Stop};
 use error::AppError;
 use fetch::FetchCtx;
-use frontier::seen::{MemorySeen, Seen};
+use frontier::seen::{MemorySeen, RecentSeen};
 use output::{OutputSpec, WriterHandle};
 use progress::Progress;
 use state::StateLock;
@@ -79,8 +79,6 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     };
 
     // --state: lock it, open it, and pick up where the last run stopped.
-    let mut seen = MemorySeen::default();
-    let mut backlog = None;
     let mut pass = None;
     let (_lock, store) = match &settings.state {
         None => (None, None),
@@ -88,7 +86,7 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
             let fatal = |e: state::StateError| AppError::Fatal(e.to_string());
             let lock = StateLock::acquire(path).map_err(fatal)?;
             let (store, opened) = SqliteState::open(path).map_err(fatal)?;
-            if opened.resumed && !opened.seen.is_empty() {
+            if opened.resumed && opened.pending > 0 {
                 tracing::info!(
                     "state {}: resuming pass {} with {} pages pending",
                     path.display(),
@@ -102,10 +100,6 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
                     opened.pass
                 );
             }
-            for key in opened.seen {
-                seen.insert(key);
-            }
-            backlog = Some(opened.pending);
             pass = Some(opened.pass);
             if let Some(out) = &settings.output {
                 state::cut_partial_line(out).map_err(|e| {
@@ -132,17 +126,18 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     shutdown::install(shutdown.clone(), output_lock);
 
     let ctx = Arc::new(FetchCtx::new(client, settings.clone()));
-    let mut engine = Engine::new(
-        settings.clone(),
-        seen,
-        ctx,
-        writer.tx.clone(),
-        Progress::new(settings.progress, quiet),
-    );
-    if let Some(pending) = backlog {
-        engine.spill_to_state(pending);
-    }
-    let mut end = engine.run(first_seed, seeds, shutdown, output_closed).await;
+    let progress = Progress::new(settings.progress, quiet);
+    let tx = writer.tx.clone();
+    // Without --state the whole seen-set is in memory; with it the store
+    // deduplicates and memory keeps only a bounded cache of recent keys.
+    let mut end = if pass.is_some() {
+        let mut engine = Engine::new(settings.clone(), RecentSeen::default(), ctx, tx, progress);
+        engine.spill_to_state();
+        engine.run(first_seed, seeds, shutdown, output_closed).await
+    } else {
+        let engine = Engine::new(settings.clone(), MemorySeen::default(), ctx, tx, progress);
+        engine.run(first_seed, seeds, shutdown, output_closed).await
+    };
     if pass.is_some() {
         end.stats.pass = pass;
         end.stats.pass_complete = Some(end.pass_complete);

@@ -119,9 +119,9 @@ impl<S: Seen> Engine<S> {
         }
     }
 
-    /// Keeps the frontier in the state store (`--state`), `pending` rows there already.
-    pub fn spill_to_state(&mut self, pending: u64) {
-        self.frontier.spill_to_state(pending);
+    /// Keeps the frontier in the state store (`--state`).
+    pub fn spill_to_state(&mut self) {
+        self.frontier.spill_to_state();
     }
 
     /// Crawls until the work is done or a stop condition ends it.
@@ -140,8 +140,6 @@ impl<S: Seen> Engine<S> {
         // With --state: the frontier's rows come back from the store in id order.
         let mut load: Option<oneshot::Receiver<Result<Vec<Row>, String>>> = None;
         let mut cursor: i64 = 0;
-        // Rows the pending load can see: the backlog when it was sent.
-        let mut visible: u64 = 0;
         self.frontier.add_seed(first_seed);
 
         loop {
@@ -184,7 +182,7 @@ impl<S: Seen> Engine<S> {
             }
             let (fresh, resume) = self.frontier.hosts.queued();
             if load.is_none()
-                && self.frontier.backlog > 0
+                && !self.frontier.caught_up
                 && self.fresh_allowed()
                 && fresh < LOAD_LOW
             {
@@ -196,11 +194,11 @@ impl<S: Seen> Engine<S> {
                 };
                 if self.records.send(msg).await.is_ok() {
                     load = Some(rx);
-                    visible = self.frontier.backlog;
+                    self.frontier.dirty = false;
                 }
             }
             let more_fresh = self.fresh_allowed()
-                && (fresh > 0 || seeds_open || self.frontier.backlog > 0 || load.is_some());
+                && (fresh > 0 || seeds_open || !self.frontier.caught_up || load.is_some());
             if self.tasks.is_empty() && resume == 0 && self.delayed.is_empty() && !more_fresh {
                 break;
             }
@@ -232,10 +230,11 @@ impl<S: Seen> Engine<S> {
                     match rows {
                         Ok(Ok(rows)) => {
                             // The load saw every row admitted before it was
-                            // asked for (one FIFO channel); a short answer
-                            // means all of those are loaded now.
-                            let loaded = if rows.len() < LOAD_BATCH { visible } else { rows.len() as u64 };
-                            self.frontier.backlog = self.frontier.backlog.saturating_sub(loaded);
+                            // asked for (one FIFO channel): a short answer with
+                            // nothing admitted since means the store is drained.
+                            if rows.len() < LOAD_BATCH && !self.frontier.dirty {
+                                self.frontier.caught_up = true;
+                            }
                             cursor = rows.last().map_or(cursor, |r| r.id);
                             for row in rows {
                                 self.frontier.enqueue_row(row);
@@ -266,8 +265,24 @@ impl<S: Seen> Engine<S> {
                 seeds.try_recv(),
                 Err(mpsc::error::TryRecvError::Disconnected)
             );
-        let pending =
-            (fresh + resume + self.delayed.len() + self.dropped) as u64 + self.frontier.backlog;
+        let mut pending = (fresh + resume + self.delayed.len() + self.dropped) as u64;
+        if self.settings.state.is_some() && self.fatal.is_none() {
+            // The store knows what is left, once everything sent is applied.
+            self.flush_admissions().await;
+            let (reply, rx) = oneshot::channel();
+            if self
+                .records
+                .send(WriterMsg::CountPending { reply })
+                .await
+                .is_ok()
+            {
+                match rx.await {
+                    Ok(Ok(n)) => pending = n,
+                    Ok(Err(e)) => self.fatal = Some(e),
+                    Err(_) => {}
+                }
+            }
+        }
         // A run stopped by a limit right after its last page still completes the pass.
         let pass_complete = match self.stop {
             None => true,
@@ -442,13 +457,14 @@ impl<S: Seen> Engine<S> {
 
     /// Decides the next hop of a redirect (SPEC error kinds and dedupe rules).
     async fn redirect(&mut self, mut item: CrawlItem, status: u16, location: &str) {
+        let settings = self.settings.clone();
         let end = |item: &CrawlItem, target: &str, error: Option<PageError>| {
             let mut r = item.blank_record();
             r.status = Some(status);
             r.final_url = target.to_string();
             r.fetched_at =
                 Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
-            r.fields = crate::extract::empty_fields(&self.settings.fields);
+            r.fields = crate::extract::empty_fields(&settings.fields);
             r.error = error;
             r
         };
@@ -499,7 +515,7 @@ impl<S: Seen> Engine<S> {
             let r = end(&item, target.as_str(), None);
             return self.emit(r).await;
         }
-        if !self.frontier.mark_seen(&item, &target) {
+        if !self.claim(&item, &target).await {
             // Already fetched or queued elsewhere in the crawl: not fetched again.
             let r = end(&item, target.as_str(), None);
             return self.emit(r).await;
@@ -557,6 +573,38 @@ impl<S: Seen> Engine<S> {
         };
         if self.records.send(msg).await.is_err() {
             self.stop = Some(Stop::OutputClosed);
+        }
+    }
+
+    /// Marks a redirect target seen; `false` if the crawl had it already.
+    /// With `--state` the store has the last word (the cache may have forgotten).
+    async fn claim(&mut self, item: &CrawlItem, target: &Url) -> bool {
+        if !self.frontier.mark_seen(target) {
+            return false;
+        }
+        if !self.frontier.store_decides() {
+            return true;
+        }
+        self.flush_admissions().await;
+        let (reply, rx) = oneshot::channel();
+        let row = Frontier::<S>::claim_row(item, target);
+        if self
+            .records
+            .send(WriterMsg::Claim { row, reply })
+            .await
+            .is_err()
+        {
+            self.stop = Some(Stop::OutputClosed);
+            return false;
+        }
+        match rx.await {
+            Ok(Ok(new)) => new,
+            Ok(Err(e)) => {
+                self.fatal = Some(e);
+                self.stop = Some(Stop::OutputClosed);
+                false
+            }
+            Err(_) => false,
         }
     }
 

@@ -37,8 +37,11 @@ pub struct Frontier<S: Seen> {
     spill: bool,
     /// Rows admitted and not yet sent to the store.
     pub outbox: Vec<NewRow>,
-    /// Rows in the store not yet loaded back.
-    pub backlog: u64,
+    /// With `--state`: every pending row of the store has been loaded back
+    /// (a load came back short with no admission sent since it was asked).
+    pub caught_up: bool,
+    /// Rows were sent to the store since the last load was asked for.
+    pub dirty: bool,
 }
 
 impl<S: Seen> Frontier<S> {
@@ -49,14 +52,15 @@ impl<S: Seen> Frontier<S> {
             settings,
             spill: false,
             outbox: Vec::new(),
-            backlog: 0,
+            caught_up: true,
+            dirty: false,
         }
     }
 
-    /// Keeps the frontier on disk, starting with `backlog` pending rows there.
-    pub fn spill_to_state(&mut self, backlog: u64) {
+    /// Keeps the frontier in the state store, which may hold pending rows.
+    pub fn spill_to_state(&mut self) {
         self.spill = true;
-        self.backlog = backlog;
+        self.caught_up = false;
     }
 
     /// Queues `item` (whose key is `key`), in memory or (with `--state`)
@@ -79,7 +83,8 @@ impl<S: Seen> Frontier<S> {
             done,
         });
         if !done {
-            self.backlog += 1;
+            self.caught_up = false;
+            self.dirty = true;
         }
     }
 
@@ -175,28 +180,29 @@ impl<S: Seen> Frontier<S> {
         true
     }
 
-    /// Marks `target`, a redirect hop of `item`, as seen; `false` if it already was.
-    pub fn mark_seen(&mut self, item: &CrawlItem, target: &Url) -> bool {
-        let key = normalize::key(target);
-        if !self.seen.insert(key) {
-            return false;
+    /// Marks `target`, a redirect hop of `item`, as seen; `false` if it
+    /// already was. With `--state` the answer is only "not in the recent
+    /// cache": the engine then claims `claim_row` in the store, which knows.
+    pub fn mark_seen(&mut self, target: &Url) -> bool {
+        self.seen.insert(normalize::key(target))
+    }
+
+    /// Whether the store must confirm `mark_seen` (with `--state`).
+    pub fn store_decides(&self) -> bool {
+        self.spill
+    }
+
+    /// The store row that claims `target`, a redirect hop of `item`.
+    pub fn claim_row(item: &CrawlItem, target: &Url) -> NewRow {
+        NewRow {
+            key: normalize::key(target),
+            url: target.as_str().into(),
+            seed: item.seed.clone(),
+            anchor: item.anchor.clone(),
+            parent: item.parent.clone(),
+            depth: item.depth,
+            done: true,
         }
-        if self.spill {
-            let source = Source {
-                seed: item.seed.clone(),
-                anchor: item.anchor.clone(),
-                parent: item.parent.clone(),
-                depth: item.depth,
-            };
-            let hop = Fresh {
-                url: target.as_str().into(),
-                source: Arc::new(source),
-                prior: None,
-            };
-            let id = self.host_id(target);
-            self.enqueue(id, key, hop, true);
-        }
-        true
     }
 
     /// Whether `url` would be followed from `item` under `--scope`.

@@ -1,6 +1,11 @@
 //! The seen-set: which normalized URLs have entered the crawl, so each is
 //! fetched at most once. Behind a small trait so the in-memory set, the
 //! SQLite state and Redis plug in without touching the frontier.
+//!
+//! Without `--state` the whole set is in memory (`MemorySeen`). With
+//! `--state` the store is the authority (a unique index), and memory holds
+//! only `RecentSeen`, a bounded cache that spares the store the duplicates
+//! it has seen lately; a key the cache forgot is deduplicated by the store.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -51,9 +56,57 @@ impl Seen for MemorySeen {
     }
 }
 
+/// Keys per generation of `RecentSeen`: two generations of 2^18 keys cost
+/// about 18 MiB however large the crawl grows.
+const RECENT: usize = 1 << 18;
+
+/// A bounded cache of recently seen keys: when the current generation is
+/// full it becomes the previous one and the oldest generation is dropped.
+#[derive(Default)]
+pub struct RecentSeen {
+    current: HashSet<u128, BuildHasherDefault<PassThrough>>,
+    previous: HashSet<u128, BuildHasherDefault<PassThrough>>,
+}
+
+impl Seen for RecentSeen {
+    fn insert(&mut self, key: u128) -> bool {
+        if self.previous.contains(&key) {
+            return false;
+        }
+        if self.current.len() >= RECENT {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(key)
+    }
+    fn contains(&self, key: u128) -> bool {
+        self.current.contains(&key) || self.previous.contains(&key)
+    }
+    fn len(&self) -> usize {
+        self.current.len() + self.previous.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_cache_is_bounded_and_remembers_the_last_generation() {
+        let mut s = RecentSeen::default();
+        for k in 0..(RECENT as u128 * 2 + 10) {
+            assert!(s.insert(k));
+        }
+        assert!(s.len() <= 2 * RECENT);
+        assert!(
+            s.contains(RECENT as u128 * 2 + 9),
+            "the newest are remembered"
+        );
+        assert!(
+            !s.contains(0),
+            "the oldest are forgotten (the store dedupes them)"
+        );
+        assert!(!s.insert(RECENT as u128 * 2 + 9));
+    }
 
     #[test]
     fn inserts_once() {

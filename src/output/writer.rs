@@ -51,6 +51,16 @@ pub enum WriterMsg {
     },
     /// The pass is complete: the next run is a recrawl (state only).
     FinishPass,
+    /// Admit `row` unless this pass has it already; the reply says whether
+    /// it was new (state only: dedupe of redirect targets).
+    Claim {
+        row: NewRow,
+        reply: oneshot::Sender<Result<bool, String>>,
+    },
+    /// How many rows of this pass still wait for their record (state only).
+    CountPending {
+        reply: oneshot::Sender<Result<u64, String>>,
+    },
 }
 
 /// How the writer ended.
@@ -199,6 +209,26 @@ impl Writer {
                             None => Ok(Vec::new()),
                         };
                         let _ = reply.send(rows);
+                    }
+                    WriterMsg::Claim { row, reply } => {
+                        if self.flush()? {
+                            return Ok(WriterEnd::Closed);
+                        }
+                        let new = match &mut self.state {
+                            Some(s) => s.claim(&row).map_err(|e| e.to_string()),
+                            None => Ok(true),
+                        };
+                        let _ = reply.send(new);
+                    }
+                    WriterMsg::CountPending { reply } => {
+                        if self.flush()? {
+                            return Ok(WriterEnd::Closed);
+                        }
+                        let n = match &mut self.state {
+                            Some(s) => s.count_pending().map_err(|e| e.to_string()),
+                            None => Ok(0),
+                        };
+                        let _ = reply.send(n);
                     }
                     WriterMsg::FinishPass => {
                         if self.flush()? {

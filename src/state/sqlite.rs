@@ -65,6 +65,36 @@ const MIGRATIONS: &[&str] = &[r#"
     INSERT INTO meta (key, value) VALUES ('app', 'trawl'), ('pass', '1'), ('pass_done', '0');
 "#];
 
+/// Admits a row to the current pass: new keys are inserted; a key from an
+/// earlier pass joins this one at the end of the order (a new `id`, so the
+/// cursor of this pass still meets it); a key this pass has is left alone,
+/// which is what deduplicates URLs the in-memory cache has forgotten.
+const ADMIT: &str = "INSERT INTO pages (key, url, seed, anchor, parent, depth, pass, done)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     ON CONFLICT (key) DO UPDATE SET
+       id = (SELECT max(id) FROM pages) + 1,
+       url = excluded.url, seed = excluded.seed, anchor = excluded.anchor,
+       parent = excluded.parent, depth = excluded.depth,
+       pass = excluded.pass, done = excluded.done
+     WHERE pages.pass < excluded.pass";
+
+fn insert_row(
+    insert: &mut rusqlite::CachedStatement<'_>,
+    r: &NewRow,
+    pass: i64,
+) -> rusqlite::Result<usize> {
+    insert.execute(params![
+        key_bytes(r.key),
+        r.url,
+        &*r.seed,
+        r.anchor.url().as_str(),
+        r.parent.as_deref(),
+        r.depth,
+        pass,
+        r.done
+    ])
+}
+
 /// What opening found.
 #[derive(Debug)]
 pub struct Opened {
@@ -72,8 +102,6 @@ pub struct Opened {
     pub pass: i64,
     /// `true`: continuing an unfinished pass; `false`: a new pass.
     pub resumed: bool,
-    /// Keys already admitted in this pass (the seen-set).
-    pub seen: Vec<u128>,
     /// Rows of this pass still waiting for their record.
     pub pending: u64,
 }
@@ -194,21 +222,6 @@ impl SqliteState {
             self.set_meta("pass_done", 0)?;
         }
         self.pass = pass;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key FROM pages WHERE pass = ?1")
-            .map_err(|e| self.err(e))?;
-        let seen: Vec<u128> = stmt
-            .query_map([pass], |r| r.get::<_, Vec<u8>>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| StateError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?
-            .iter()
-            .filter_map(|b| key_from(b))
-            .collect();
-        drop(stmt);
         let pending: i64 = self
             .conn
             .query_row(
@@ -220,7 +233,6 @@ impl SqliteState {
         Ok(Opened {
             pass,
             resumed,
-            seen,
             pending: pending as u64,
         })
     }
@@ -236,27 +248,9 @@ impl SqliteState {
             source: e,
         })?;
         let result = (|| -> rusqlite::Result<()> {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO pages (key, url, seed, anchor, parent, depth, pass, done)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (key) DO UPDATE SET
-                   id = (SELECT max(id) FROM pages) + 1,
-                   url = excluded.url, seed = excluded.seed, anchor = excluded.anchor,
-                   parent = excluded.parent, depth = excluded.depth,
-                   pass = excluded.pass, done = excluded.done
-                 WHERE pages.pass < excluded.pass",
-            )?;
+            let mut insert = tx.prepare_cached(ADMIT)?;
             for r in admit {
-                insert.execute(params![
-                    key_bytes(r.key),
-                    r.url,
-                    &*r.seed,
-                    r.anchor.url().as_str(),
-                    r.parent.as_deref(),
-                    r.depth,
-                    pass,
-                    r.done
-                ])?;
+                insert_row(&mut insert, r, pass)?;
             }
             let mut update = tx.prepare_cached(
                 "UPDATE pages SET done = 1, status = ?2, final_url = ?3, content_type = ?4,
@@ -294,6 +288,29 @@ impl SqliteState {
                 path: self.path.clone(),
                 source: e,
             })
+    }
+
+    /// Admits `row` unless this pass has it; `true` if it was new to the pass.
+    pub fn claim(&mut self, row: &NewRow) -> Result<bool, StateError> {
+        let pass = self.pass;
+        let changed = self
+            .conn
+            .prepare_cached(ADMIT)
+            .and_then(|mut insert| insert_row(&mut insert, row, pass))
+            .map_err(|e| self.err(e))?;
+        Ok(changed > 0)
+    }
+
+    /// Rows of this pass without their record yet.
+    pub fn count_pending(&mut self) -> Result<u64, StateError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM pages WHERE pass = ?1 AND done = 0",
+                [self.pass],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
     }
 
     /// Up to `limit` pending rows of this pass after row id `after`, in order.
@@ -424,7 +441,6 @@ mod tests {
             // Killed before the pass finished: the same pass resumes.
             let (mut s, o) = SqliteState::open(&path).unwrap();
             assert_eq!((o.pass, o.resumed, o.pending), (1, true, 1));
-            assert_eq!(o.seen.len(), 2);
             s.apply(&[], &[done(2, 404)]).unwrap();
             s.finish_pass().unwrap();
         }
@@ -432,7 +448,6 @@ mod tests {
             // The next run is a recrawl: pass 2, nothing seen yet, validators kept.
             let (mut s, o) = SqliteState::open(&path).unwrap();
             assert_eq!((o.pass, o.resumed, o.pending), (2, false, 0));
-            assert!(o.seen.is_empty());
             s.apply(&[row(1, "http://a.test/")], &[]).unwrap();
             let rows = s.load(0, 10).unwrap();
             assert_eq!(rows.len(), 1);
@@ -442,6 +457,25 @@ mod tests {
             assert_eq!(prior.links, ["http://a.test/x"]);
             assert_eq!(s.status_of(2), Some((1, true, Some(404))));
         }
+    }
+
+    #[test]
+    fn claims_and_admissions_deduplicate_within_a_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let (mut s, _) = SqliteState::open(&path).unwrap();
+        assert!(s.claim(&row(1, "http://a.test/")).unwrap(), "new key");
+        assert!(!s.claim(&row(1, "http://a.test/")).unwrap(), "same pass: already there");
+        // An admission the cache let through twice stays one pending row.
+        s.apply(&[row(2, "http://a.test/x"), row(2, "http://a.test/x")], &[]).unwrap();
+        assert_eq!(s.count_pending().unwrap(), 2);
+        s.apply(&[], &[done(1, 200), done(2, 200)]).unwrap();
+        s.finish_pass().unwrap();
+        drop(s);
+        let (mut s, o) = SqliteState::open(&path).unwrap();
+        assert_eq!(o.pass, 2);
+        assert!(s.claim(&row(2, "http://a.test/x")).unwrap(), "a key of the last pass is new to this one");
+        assert_eq!(s.load(0, 10).unwrap()[0].url, "http://a.test/x", "and comes after the cursor");
     }
 
     #[test]
