@@ -465,17 +465,28 @@ mod tests {
         let path = dir.path().join("state.db");
         let (mut s, _) = SqliteState::open(&path).unwrap();
         assert!(s.claim(&row(1, "http://a.test/")).unwrap(), "new key");
-        assert!(!s.claim(&row(1, "http://a.test/")).unwrap(), "same pass: already there");
+        assert!(
+            !s.claim(&row(1, "http://a.test/")).unwrap(),
+            "same pass: already there"
+        );
         // An admission the cache let through twice stays one pending row.
-        s.apply(&[row(2, "http://a.test/x"), row(2, "http://a.test/x")], &[]).unwrap();
+        s.apply(&[row(2, "http://a.test/x"), row(2, "http://a.test/x")], &[])
+            .unwrap();
         assert_eq!(s.count_pending().unwrap(), 2);
         s.apply(&[], &[done(1, 200), done(2, 200)]).unwrap();
         s.finish_pass().unwrap();
         drop(s);
         let (mut s, o) = SqliteState::open(&path).unwrap();
         assert_eq!(o.pass, 2);
-        assert!(s.claim(&row(2, "http://a.test/x")).unwrap(), "a key of the last pass is new to this one");
-        assert_eq!(s.load(0, 10).unwrap()[0].url, "http://a.test/x", "and comes after the cursor");
+        assert!(
+            s.claim(&row(2, "http://a.test/x")).unwrap(),
+            "a key of the last pass is new to this one"
+        );
+        assert_eq!(
+            s.load(0, 10).unwrap()[0].url,
+            "http://a.test/x",
+            "and comes after the cursor"
+        );
     }
 
     #[test]
