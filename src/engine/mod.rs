@@ -25,18 +25,16 @@ use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::config::{Mode, Settings};
-use crate::error::{ErrorKind, PageError};
+use crate::config::Settings;
 use crate::fetch::retry;
 use crate::fetch::{FetchCtx, Outcome, PageMeta};
 use crate::frontier::hosts::{HostId, Job};
 use crate::frontier::normalize;
-use crate::frontier::scope::Anchor;
 use crate::frontier::seen::Seen;
 use crate::frontier::{self, Frontier};
 use crate::output::{Stats, WriterMsg};
 use crate::progress::{Progress, Snapshot};
-use crate::record::{CrawlItem, Record};
+use crate::record::Record;
 use crate::state::{Done, Row};
 
 /// How long requests in flight may finish after a signal (SPEC "Shutdown").
@@ -74,6 +72,7 @@ pub struct EngineEnd {
 }
 
 mod delay;
+mod redirect;
 
 use delay::DelayQueue;
 
@@ -455,83 +454,6 @@ impl<S: Seen> Engine<S> {
         }
     }
 
-    /// Decides the next hop of a redirect (SPEC error kinds and dedupe rules).
-    async fn redirect(&mut self, mut item: CrawlItem, status: u16, location: &str) {
-        let settings = self.settings.clone();
-        let end = |item: &CrawlItem, target: &str, error: Option<PageError>| {
-            let mut r = item.blank_record();
-            r.status = Some(status);
-            r.final_url = target.to_string();
-            r.fetched_at =
-                Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
-            r.fields = crate::extract::empty_fields(&settings.fields);
-            r.error = error;
-            r
-        };
-        let mut target = match item.current.join(location.trim()) {
-            Ok(t) => t,
-            Err(e) => {
-                let err = PageError::new(
-                    ErrorKind::InvalidUrl,
-                    format!("unparsable Location {location:?}: {e}"),
-                );
-                let r = end(&item, item.current.as_str(), Some(err));
-                return self.emit(r).await;
-            }
-        };
-        target.set_fragment(None);
-        if !normalize::is_http(&target) {
-            let err = PageError::new(
-                ErrorKind::RedirectScheme,
-                format!("redirect to a non-http(s) URL: {target}"),
-            );
-            let r = end(&item, target.as_str(), Some(err));
-            return self.emit(r).await;
-        }
-        let key = normalize::key(&target);
-        if normalize::key(&item.current) == key
-            || item.hops.iter().any(|h| normalize::key(h) == key)
-        {
-            let err = PageError::new(
-                ErrorKind::RedirectLimit,
-                format!("redirect loop back to {target}"),
-            );
-            let r = end(&item, target.as_str(), Some(err));
-            return self.emit(r).await;
-        }
-        if item.hops.len() as u32 >= self.settings.max_redirects {
-            let err = PageError::new(
-                ErrorKind::RedirectLimit,
-                format!(
-                    "more than --max-redirects {} hops",
-                    self.settings.max_redirects
-                ),
-            );
-            let r = end(&item, target.as_str(), Some(err));
-            return self.emit(r).await;
-        }
-        let crawling = self.settings.mode == Mode::Crawl;
-        if crawling && item.depth > 0 && !self.frontier.in_scope(&item, &target) {
-            let r = end(&item, target.as_str(), None);
-            return self.emit(r).await;
-        }
-        if !self.claim(&item, &target).await {
-            // Already fetched or queued elsewhere in the crawl: not fetched again.
-            let r = end(&item, target.as_str(), None);
-            return self.emit(r).await;
-        }
-        if crawling && item.depth == 0 {
-            // A seed that redirects (http → https, a bare domain → www) is
-            // crawled in the scope of where it landed.
-            item.anchor = Arc::new(Anchor::new(&target));
-        }
-        let previous = std::mem::replace(&mut item.current, target);
-        item.hops.push(previous);
-        item.attempts = 0;
-        let host = self.frontier.host_id(&item.current);
-        self.frontier.hosts.push_resume(host, item);
-    }
-
     async fn emit(&mut self, record: Record) {
         self.emit_with(record, None).await;
     }
@@ -573,38 +495,6 @@ impl<S: Seen> Engine<S> {
         };
         if self.records.send(msg).await.is_err() {
             self.stop = Some(Stop::OutputClosed);
-        }
-    }
-
-    /// Marks a redirect target seen; `false` if the crawl had it already.
-    /// With `--state` the store has the last word (the cache may have forgotten).
-    async fn claim(&mut self, item: &CrawlItem, target: &Url) -> bool {
-        if !self.frontier.mark_seen(target) {
-            return false;
-        }
-        if !self.frontier.store_decides() {
-            return true;
-        }
-        self.flush_admissions().await;
-        let (reply, rx) = oneshot::channel();
-        let row = Frontier::<S>::claim_row(item, target);
-        if self
-            .records
-            .send(WriterMsg::Claim { row, reply })
-            .await
-            .is_err()
-        {
-            self.stop = Some(Stop::OutputClosed);
-            return false;
-        }
-        match rx.await {
-            Ok(Ok(new)) => new,
-            Ok(Err(e)) => {
-                self.fatal = Some(e);
-                self.stop = Some(Stop::OutputClosed);
-                false
-            }
-            Err(_) => false,
         }
     }
 
