@@ -29,31 +29,44 @@ pub(super) fn links(doc: &Html, page: &Url) -> Vec<Link> {
     let base = doc
         .select(&BASE)
         .next()
-        .and_then(|b| b.value().attr("href"))
+        .and_then(|b| b.value().attr("href"));
+    let page_nofollow = doc
+        .select(&META_ROBOTS)
+        .any(|m| is_robots_nofollow(m.value().attr("name"), m.value().attr("content")));
+    let anchors = doc
+        .select(&ANCHORS)
+        .filter_map(|a| Some((a.value().attr("href")?, a.value().attr("rel"))));
+    collect(page, base, page_nofollow, anchors)
+}
+
+/// Whether `<meta name=NAME content=CONTENT>` says `robots: nofollow`.
+pub(super) fn is_robots_nofollow(name: Option<&str>, content: Option<&str>) -> bool {
+    name.is_some_and(|n| n.eq_ignore_ascii_case("robots"))
+        && content.is_some_and(|c| {
+            c.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("nofollow"))
+        })
+}
+
+/// Resolves `(href, rel)` pairs against the page (or its first `<base
+/// href>`), drops what is not http(s), and deduplicates in page order.
+pub(super) fn collect<'a>(
+    page: &Url,
+    base: Option<&str>,
+    page_nofollow: bool,
+    anchors: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> Vec<Link> {
+    let base = base
         .and_then(|href| page.join(href.trim()).ok())
         .unwrap_or_else(|| page.clone());
-    let page_nofollow = doc.select(&META_ROBOTS).any(|m| {
-        m.value()
-            .attr("name")
-            .is_some_and(|n| n.eq_ignore_ascii_case("robots"))
-            && m.value().attr("content").is_some_and(|c| {
-                c.split(',')
-                    .any(|t| t.trim().eq_ignore_ascii_case("nofollow"))
-            })
-    });
-
     let mut out: Vec<Link> = Vec::new();
     let mut index: HashMap<u128, usize> = HashMap::new();
-    for a in doc.select(&ANCHORS) {
-        let Some(url) = a
-            .value()
-            .attr("href")
-            .and_then(|h| normalize::resolve_link(&base, h))
-        else {
+    for (href, rel) in anchors {
+        let Some(url) = normalize::resolve_link(&base, href) else {
             continue;
         };
         let nofollow = page_nofollow
-            || a.value().attr("rel").is_some_and(|rel| {
+            || rel.is_some_and(|rel| {
                 rel.split_ascii_whitespace()
                     .any(|t| t.eq_ignore_ascii_case("nofollow"))
             });
