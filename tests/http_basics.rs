@@ -492,10 +492,14 @@ async fn not_found_is_final_and_not_retried() {
 
 #[tokio::test]
 async fn refused_connection_is_a_connect_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("local addr").port()
-    };
+    // A socket bound but never listening: the port stays this test's (a
+    // freed port could be taken by another test's server meanwhile) and
+    // every connection to it is refused.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("address"))
+        .expect("bind");
+    let port = socket.local_addr().expect("local addr").port();
     let url = format!("http://127.0.0.1:{port}/");
     // The page's own request (robots.txt aside): retried once, then given up.
     let r = fetch_one(&["--robots", "ignore", "--retries", "1", &url]).await;
@@ -507,6 +511,7 @@ async fn refused_connection_is_a_connect_error() {
     let r = fetch_one(&["--retries", "0", &url]).await;
     assert_eq!(error_kind(&r), Some("connect"), "{r}");
     assert!(r["status"].is_null());
+    drop(socket);
 }
 
 #[tokio::test]
