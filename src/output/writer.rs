@@ -239,7 +239,10 @@ impl Writer {
                         }
                     }
                 }
-                if self.buf.len() < BATCH {
+                // With a state, each record is committed as soon as its
+                // line is out: what a kill -9 can make trawl fetch again is
+                // then only what was in flight, not a whole batch.
+                if self.buf.len() < BATCH && (self.state.is_none() || self.done.is_empty()) {
                     next = rx.try_recv().ok();
                 }
             }
