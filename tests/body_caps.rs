@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::records::{error_kind, single};
+
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +24,6 @@ use common::{
 };
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use serde_json::Value;
 
 /// Upper bound on any one trawl run.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -32,27 +33,6 @@ const MIB: u64 = 1 << 20;
 const DEFAULT_MAX_BODY: u64 = 10 * MIB;
 /// The most resident memory a capped run may reach.
 const RSS_BOUND_KIB: u64 = 100 * 1024;
-
-fn assert_no_panic(out: &TrawlOutput) {
-    assert!(
-        !out.stderr.contains("panicked"),
-        "trawl panicked:\n{}",
-        out.stderr
-    );
-}
-
-/// Exit 0, no panic, exactly one record; returns it.
-fn single(out: &TrawlOutput) -> Value {
-    assert_no_panic(out);
-    out.assert_code(0);
-    let mut records = out.records();
-    assert_eq!(records.len(), 1, "one record expected: {records:?}");
-    records.remove(0)
-}
-
-fn kind(record: &Value) -> Option<&str> {
-    record["error"]["kind"].as_str()
-}
 
 /// `trawl fetch --robots ignore ARGS… URL`.
 async fn fetch(url: &str, args: &[&str]) -> TrawlOutput {
@@ -242,7 +222,7 @@ async fn assert_bomb_is_capped(encoding: &'static str) {
         run_measuring_rss(&["fetch", "--robots", "ignore", &server.url("/bomb")]).await;
     let took = started.elapsed();
     let r = single(&out);
-    assert_eq!(kind(&r), Some("too_large"), "{encoding}: {r}");
+    assert_eq!(error_kind(&r), Some("too_large"), "{encoding}: {r}");
     assert_eq!(r["status"], 200, "{encoding}: {r}");
     assert_eq!(
         r["attempts"], 1,
@@ -313,7 +293,7 @@ async fn a_fifty_mib_body_stops_at_max_body_in_bounded_memory() {
         run_measuring_rss(&["fetch", "--robots", "ignore", &server.url("/big")]).await;
     let took = started.elapsed();
     let r = single(&out);
-    assert_eq!(kind(&r), Some("too_large"), "{r}");
+    assert_eq!(error_kind(&r), Some("too_large"), "{r}");
     assert_eq!(r["status"], 200, "{r}");
     assert_eq!(r["attempts"], 1, "{r}");
     assert_eq!(r["bytes"], DEFAULT_MAX_BODY, "bytes are the cap: {r}");
@@ -388,7 +368,7 @@ async fn corrupt_compressed_bodies_are_decode_errors() {
         let path = format!("/c/{i}");
         let out = fetch(&server.url(&path), &[]).await;
         let r = single(&out);
-        assert_eq!(kind(&r), Some("decode"), "{name}: {r}");
+        assert_eq!(error_kind(&r), Some("decode"), "{name}: {r}");
         assert_eq!(r["status"], 200, "{name}: {r}");
         assert_eq!(
             r["attempts"], 1,

@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use common::records::{by_url, sorted_page_paths};
+
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
@@ -13,30 +15,6 @@ use common::{TestServer, expected_pages, fixtures_dir, read_tsv, run_trawl};
 use serde_json::{Value, json};
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-/// Paths the server saw, robots.txt aside (trawl may ask for it).
-fn page_paths(server: &TestServer) -> Vec<String> {
-    let mut paths: Vec<String> = server
-        .paths()
-        .into_iter()
-        .filter(|p| p != "/robots.txt")
-        .collect();
-    paths.sort();
-    paths
-}
-
-/// Record URL → record, asserting each URL appears once.
-fn by_url(records: &[Value]) -> BTreeMap<String, Value> {
-    let mut map = BTreeMap::new();
-    for r in records {
-        let url = r["url"].as_str().expect("url is a string").to_string();
-        assert!(
-            map.insert(url.clone(), r.clone()).is_none(),
-            "{url} has two records"
-        );
-    }
-    map
-}
 
 fn sorted(items: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut v: Vec<String> = items.into_iter().collect();
@@ -122,7 +100,10 @@ async fn seeds_file_skips_blanks_and_comments_and_reports_bad_lines() {
         assert_eq!(r["depth"], 0);
         assert!(r["parent"].is_null());
     }
-    assert_eq!(page_paths(&server), ["/about.html", "/shop/widget.html"]);
+    assert_eq!(
+        sorted_page_paths(&server),
+        ["/about.html", "/shop/widget.html"]
+    );
 }
 
 #[tokio::test]
@@ -149,7 +130,7 @@ async fn seeds_from_stdin_join_the_arguments() {
     ]);
     assert_eq!(records.keys().cloned().collect::<Vec<_>>(), want);
     assert_eq!(
-        page_paths(&server),
+        sorted_page_paths(&server),
         ["/about.html", "/docs/intro.html", "/shop/"]
     );
     // The bad stdin line is reported with its line number (3).
@@ -215,7 +196,7 @@ async fn config_errors_exit_2_naming_key_and_value() {
     out.assert_code(2);
     assert!(out.stderr.contains(missing), "{}", out.stderr);
     assert!(
-        page_paths(&server).is_empty(),
+        sorted_page_paths(&server).is_empty(),
         "a bad config must stop trawl before any request: {:?}",
         server.paths()
     );
@@ -251,7 +232,11 @@ async fn bad_flag_values_exit_2_naming_flag_and_value() {
             out.stderr
         );
     }
-    assert!(page_paths(&server).is_empty(), "{:?}", server.paths());
+    assert!(
+        sorted_page_paths(&server).is_empty(),
+        "{:?}",
+        server.paths()
+    );
 }
 
 #[tokio::test]
@@ -269,7 +254,7 @@ async fn config_values_apply_and_flags_beat_them() {
     let out = run_trawl(&["crawl", "-c", &cfg, &seed], None, LIMIT).await;
     out.assert_code(0);
     assert_eq!(by_url(&out.records()).keys().collect::<Vec<_>>(), [&seed]);
-    assert_eq!(page_paths(&server), ["/"]);
+    assert_eq!(sorted_page_paths(&server), ["/"]);
     let first = server.requests();
     assert!(
         first
@@ -320,7 +305,7 @@ async fn config_values_apply_and_flags_beat_them() {
             .filter(|p| p.depth <= 1)
             .map(|p| p.path.clone()),
     );
-    assert_eq!(page_paths(&server), want_paths);
+    assert_eq!(sorted_page_paths(&server), want_paths);
     assert!(
         server
             .requests()
@@ -354,7 +339,10 @@ async fn output_file_gets_the_records_and_stdout_stays_empty() {
     );
     assert_eq!(got, sorted(urls.iter().cloned()));
     assert!(records.iter().all(|r| r["status"] == 200));
-    assert_eq!(page_paths(&server), ["/about.html", "/shop/gizmo.html"]);
+    assert_eq!(
+        sorted_page_paths(&server),
+        ["/about.html", "/shop/gizmo.html"]
+    );
 
     // An output that cannot be opened is fatal (exit 1), before any request.
     let server = TestServer::site().await;
@@ -368,7 +356,11 @@ async fn output_file_gets_the_records_and_stdout_stays_empty() {
     .await;
     out.assert_code(1);
     assert!(out.stderr.contains(bad), "{}", out.stderr);
-    assert!(page_paths(&server).is_empty(), "{:?}", server.paths());
+    assert!(
+        sorted_page_paths(&server).is_empty(),
+        "{:?}",
+        server.paths()
+    );
 }
 
 #[tokio::test]
@@ -435,7 +427,7 @@ async fn csv_has_a_header_with_scalar_and_field_columns() {
     let missing = &by[&urls[2]];
     assert_eq!(missing[col("status")], "404");
     assert_eq!(missing[col("price")], "", "no match is an empty cell");
-    assert_eq!(page_paths(&server), sorted(pages.map(String::from)));
+    assert_eq!(sorted_page_paths(&server), sorted(pages.map(String::from)));
 }
 
 #[tokio::test]
@@ -572,7 +564,7 @@ async fn fetch_follows_no_links() {
     }
     // Two runs, each requesting exactly the two URLs.
     assert_eq!(
-        page_paths(&server),
+        sorted_page_paths(&server),
         ["/", "/", "/links/relative.html", "/links/relative.html"]
     );
 }

@@ -7,23 +7,10 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use common::{TestServer, expected_pages, expected_titles, run_trawl};
+use common::{TestServer, by_url, expected_pages, expected_titles, run_trawl};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// Record URL → record, asserting each URL appears once.
-fn by_url(records: &[Value]) -> HashMap<String, Value> {
-    let mut map = HashMap::new();
-    for r in records {
-        let url = r["url"].as_str().expect("url is a string").to_string();
-        assert!(
-            map.insert(url.clone(), r.clone()).is_none(),
-            "{url} has two records"
-        );
-    }
-    map
-}
 
 #[tokio::test]
 async fn every_page_once_at_its_depth_with_its_status() {

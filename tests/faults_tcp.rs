@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::records::{assert_no_panic, error_kind, single};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,27 +48,6 @@ fn partial_body(n: usize) -> Vec<u8> {
     body
 }
 
-fn assert_no_panic(out: &TrawlOutput) {
-    assert!(
-        !out.stderr.contains("panicked"),
-        "trawl panicked:\n{}",
-        out.stderr
-    );
-}
-
-/// Exit 0, no panic, exactly one record; returns it.
-fn single(out: &TrawlOutput) -> Value {
-    assert_no_panic(out);
-    out.assert_code(0);
-    let mut records = out.records();
-    assert_eq!(records.len(), 1, "one record expected: {records:?}");
-    records.remove(0)
-}
-
-fn kind(record: &Value) -> Option<&str> {
-    record["error"]["kind"].as_str()
-}
-
 /// `trawl fetch --robots ignore ARGS… URL`: one request per attempt, nothing
 /// else on the wire.
 async fn fetch(url: &str, args: &[&str]) -> TrawlOutput {
@@ -93,7 +74,7 @@ async fn send(conn: &mut RawConn, bytes: &[u8]) -> bool {
 /// `GET /`.
 fn assert_body_error_retried(out: &TrawlOutput, server: &RawServer) -> Value {
     let r = single(out);
-    assert_eq!(kind(&r), Some("body"), "{r}");
+    assert_eq!(error_kind(&r), Some("body"), "{r}");
     assert_eq!(r["attempts"], 2, "a broken connection is retried once: {r}");
     let conns = server.connections();
     assert_eq!(conns.len(), 2, "one connection per attempt: {conns:?}");
@@ -225,7 +206,7 @@ async fn a_trickling_body_times_out_at_the_whole_request_deadline() {
     let out = fetch(&server.url("/"), &["--timeout", "2s", "--retries", "0"]).await;
     let took = started.elapsed();
     let r = single(&out);
-    assert_eq!(kind(&r), Some("timeout"), "{r}");
+    assert_eq!(error_kind(&r), Some("timeout"), "{r}");
     assert_eq!(r["attempts"], 1, "{r}");
     assert_eq!(r["status"], 200, "the headers came in time: {r}");
     let bytes = r["bytes"].as_u64().expect("bytes");
@@ -265,7 +246,7 @@ async fn headers_that_never_come_time_out() {
         let out = fetch(&server.url("/"), &["--timeout", "2s", "--retries", "0"]).await;
         let took = started.elapsed();
         let r = single(&out);
-        assert_eq!(kind(&r), Some("timeout"), "{name}: {r}");
+        assert_eq!(error_kind(&r), Some("timeout"), "{name}: {r}");
         assert_eq!(r["attempts"], 1, "{name}: {r}");
         assert!(r["status"].is_null(), "{name}: {r}");
         assert_eq!(r["bytes"], 0, "{name}: {r}");
@@ -413,13 +394,13 @@ async fn garbage_instead_of_http_is_an_error_record_never_a_crash() {
         let records = out.records();
         assert_eq!(records.len(), 1, "{name}: {records:?}");
         let r = &records[0];
-        match kind(r) {
+        match error_kind(r) {
             Some(k) => assert!(KINDS.contains(&k), "{name}: kind {k:?} is not in SPEC: {r}"),
             None => assert!(r["error"].is_null(), "{name}: malformed error: {r}"),
         }
         match expect {
-            Expect::AnyError => assert!(kind(r).is_some(), "{name}: no error: {r}"),
-            Expect::Kind(k) => assert_eq!(kind(r), Some(k), "{name}: {r}"),
+            Expect::AnyError => assert!(error_kind(r).is_some(), "{name}: no error: {r}"),
+            Expect::Kind(k) => assert_eq!(error_kind(r), Some(k), "{name}: {r}"),
             Expect::Record => {}
             Expect::Clean => {
                 assert!(r["error"].is_null(), "{name}: {r}");

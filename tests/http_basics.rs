@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::records::{error_kind, single};
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use common::{ServerOpts, TestServer, TrawlOutput, run_trawl};
+use common::{ServerOpts, TestServer, run_trawl};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
@@ -240,18 +242,6 @@ async fn fetch_one(args: &[&str]) -> Value {
     let mut all = vec!["fetch"];
     all.extend_from_slice(args);
     single(&run_trawl(&all, None, LIMIT).await)
-}
-
-/// The only record of a run.
-fn single(out: &TrawlOutput) -> Value {
-    out.assert_code(0);
-    let mut records = out.records();
-    assert_eq!(records.len(), 1, "{records:?}");
-    records.remove(0)
-}
-
-fn error_kind(record: &Value) -> Option<&str> {
-    record["error"]["kind"].as_str()
 }
 
 #[tokio::test]

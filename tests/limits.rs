@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::records::{by_url, sorted_page_paths};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::sync::{Arc, OnceLock};
@@ -17,30 +19,6 @@ use common::{ServerOpts, TestServer, expected_pages, run_trawl};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-/// Paths the server saw, robots.txt aside (trawl may ask for it), sorted.
-fn page_paths(server: &TestServer) -> Vec<String> {
-    let mut paths: Vec<String> = server
-        .paths()
-        .into_iter()
-        .filter(|p| p != "/robots.txt")
-        .collect();
-    paths.sort();
-    paths
-}
-
-/// Record URL → record, asserting each URL appears once.
-fn by_url(records: &[Value]) -> BTreeMap<String, Value> {
-    let mut map = BTreeMap::new();
-    for r in records {
-        let url = r["url"].as_str().expect("url is a string").to_string();
-        assert!(
-            map.insert(url.clone(), r.clone()).is_none(),
-            "{url} has two records"
-        );
-    }
-    map
-}
 
 fn url_set(records: &BTreeMap<String, Value>) -> BTreeSet<String> {
     records.keys().cloned().collect()
@@ -114,7 +92,7 @@ async fn depth_zero_one_two_and_default_three() {
         let want = site_paths_within(depth.unwrap_or(3));
         let want_urls: BTreeSet<String> = want.iter().map(|p| server.url(p)).collect();
         assert_eq!(url_set(&records), want_urls, "--depth {depth:?}");
-        assert_eq!(page_paths(&server), want, "--depth {depth:?}");
+        assert_eq!(sorted_page_paths(&server), want, "--depth {depth:?}");
         let max = records.values().filter_map(|r| r["depth"].as_u64()).max();
         assert_eq!(
             max,
@@ -143,7 +121,7 @@ async fn deep_chain_is_cut_at_the_depth_from_its_seed() {
         links_of(&records[&server.url("/deep/4.html")]),
         [server.url("/deep/5.html")]
     );
-    assert_eq!(page_paths(&server), want);
+    assert_eq!(sorted_page_paths(&server), want);
 }
 
 #[tokio::test]
@@ -165,7 +143,7 @@ async fn max_pages_stops_after_exactly_n_fetches() {
     out.assert_code(0);
     let records = by_url(&out.records());
     assert_eq!(records.len(), 5, "{:?}", records.keys());
-    let requested = page_paths(&server);
+    let requested = sorted_page_paths(&server);
     assert_eq!(requested.len(), 5, "server saw {requested:?}");
     let requested_urls: BTreeSet<String> = requested.iter().map(|p| server.url(p)).collect();
     assert_eq!(url_set(&records), requested_urls);
@@ -211,7 +189,10 @@ async fn max_time_ends_the_crawl_early_and_cleanly() {
         assert!(r["error"].is_null(), "{r}");
     }
     // Every request that started got its record; nothing was left half done.
-    let requested: BTreeSet<String> = page_paths(&server).iter().map(|p| server.url(p)).collect();
+    let requested: BTreeSet<String> = sorted_page_paths(&server)
+        .iter()
+        .map(|p| server.url(p))
+        .collect();
     assert_eq!(url_set(&records), requested);
     assert_eq!(server.in_flight(), 0);
 }
@@ -398,7 +379,7 @@ async fn include_and_exclude_filter_discovered_links() {
     let want = ["/", "/shop/", "/shop/gizmo.html", "/shop/widget.html"];
     let want_urls: BTreeSet<String> = want.iter().map(|p| server.url(p)).collect();
     assert_eq!(url_set(&records), want_urls);
-    assert_eq!(page_paths(&server), want);
+    assert_eq!(sorted_page_paths(&server), want);
     // The seed itself is not filtered, and excluded links are still listed.
     assert!(links_of(&records[&server.url("/shop/")]).contains(&server.url("/shop/gadget.html")));
 
@@ -421,7 +402,7 @@ async fn include_and_exclude_filter_discovered_links() {
     .await;
     out.assert_code(0);
     let records = by_url(&out.records());
-    let paths = page_paths(&server);
+    let paths = sorted_page_paths(&server);
     assert!(
         paths
             .iter()
@@ -464,7 +445,7 @@ async fn repeated_segments_are_not_followed() {
     want.sort();
     let want_urls: BTreeSet<String> = want.iter().map(|p| server.url(p)).collect();
     assert_eq!(url_set(&records), want_urls);
-    assert_eq!(page_paths(&server), want);
+    assert_eq!(sorted_page_paths(&server), want);
     // The traps are still listed as links of the page.
     let links = links_of(&records[&seed]);
     assert!(links.contains(&server.url("/a/a/a/")), "{links:?}");
@@ -487,7 +468,7 @@ async fn max_url_length_limits_what_is_followed() {
     let want = ["/", "/a/a/", "/docs/v1/docs/", "/short"];
     let want_urls: BTreeSet<String> = want.iter().map(|p| server.url(p)).collect();
     assert_eq!(url_set(&records), want_urls);
-    assert_eq!(page_paths(&server), want);
+    assert_eq!(sorted_page_paths(&server), want);
     assert!(links_of(&records[&seed]).contains(&server.url(long)));
 }
 
@@ -516,7 +497,7 @@ async fn per_host_max_pages_caps_each_host() {
             .collect();
         assert_eq!(mine.len(), 3, "{} took {mine:?}", server.origin());
         assert!(mine.contains(&&server.url("/")));
-        let paths = page_paths(server);
+        let paths = sorted_page_paths(server);
         assert_eq!(paths.len(), 3, "{} saw {paths:?}", server.origin());
         let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
         assert!(urls.iter().all(|u| records.contains_key(u)), "{urls:?}");
@@ -547,7 +528,10 @@ async fn a_page_linked_from_many_parents_is_fetched_once() {
     }
     let repeated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(repeated.is_empty(), "requested twice: {repeated:?}");
-    let requested: BTreeSet<String> = page_paths(&server).iter().map(|p| server.url(p)).collect();
+    let requested: BTreeSet<String> = sorted_page_paths(&server)
+        .iter()
+        .map(|p| server.url(p))
+        .collect();
     assert_eq!(url_set(&records), requested);
     assert_eq!(records[&about]["depth"], 1);
 
@@ -565,5 +549,5 @@ async fn a_page_linked_from_many_parents_is_fetched_once() {
     out.assert_code(0);
     let records = by_url(&out.records());
     assert_eq!(url_set(&records), BTreeSet::from([about]));
-    assert_eq!(page_paths(&server), ["/about.html"]);
+    assert_eq!(sorted_page_paths(&server), ["/about.html"]);
 }

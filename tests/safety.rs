@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::records::{assert_no_panic, error_kind, single};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use common::raw::{self, RawConn};
-use common::{RawServer, ServerOpts, TestServer, TrawlOutput, run_trawl};
+use common::{RawServer, ServerOpts, TestServer, run_trawl};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
@@ -23,27 +25,6 @@ use tokio_rustls::TlsAcceptor;
 
 /// Upper bound on any one trawl run.
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn assert_no_panic(out: &TrawlOutput) {
-    assert!(
-        !out.stderr.contains("panicked"),
-        "trawl panicked:\n{}",
-        out.stderr
-    );
-}
-
-/// Exit 0, no panic, exactly one record; returns it.
-fn single(out: &TrawlOutput) -> Value {
-    assert_no_panic(out);
-    out.assert_code(0);
-    let mut records = out.records();
-    assert_eq!(records.len(), 1, "one record expected: {records:?}");
-    records.remove(0)
-}
-
-fn kind(record: &Value) -> Option<&str> {
-    record["error"]["kind"].as_str()
-}
 
 fn message(record: &Value) -> &str {
     record["error"]["message"].as_str().unwrap_or_default()
@@ -128,7 +109,7 @@ async fn self_signed_certificate_is_a_tls_error_not_retried() {
     )
     .await;
     let r = single(&out);
-    assert_eq!(kind(&r), Some("tls"), "{r}");
+    assert_eq!(error_kind(&r), Some("tls"), "{r}");
     assert_eq!(r["attempts"], 1, "a bad certificate is not retried: {r}");
     assert!(r["status"].is_null(), "{r}");
     assert_eq!(r["bytes"], 0, "{r}");
@@ -227,7 +208,7 @@ async fn deny_private_ips_refuses_ip_literals_without_a_request() {
                     .is_some_and(|u| u.ends_with(&format!("/{path}")))
             })
             .unwrap_or_else(|| panic!("no record for {seed}: {records:?}"));
-        assert_eq!(kind(r), Some("connect"), "{seed}: {r}");
+        assert_eq!(error_kind(r), Some("connect"), "{seed}: {r}");
         let msg = message(r);
         assert!(
             msg.contains("--deny-private-ips"),
@@ -261,7 +242,7 @@ async fn deny_private_ips_also_covers_robots_txt() {
     let seed = server.url("/");
     let out = run_trawl(&["crawl", "--deny-private-ips", &seed], None, LIMIT).await;
     let r = single(&out);
-    assert_eq!(kind(&r), Some("connect"), "{r}");
+    assert_eq!(error_kind(&r), Some("connect"), "{r}");
     assert!(message(&r).contains("--deny-private-ips"), "{r}");
     assert!(
         server.paths().is_empty(),
@@ -291,7 +272,7 @@ async fn deny_private_ips_refuses_a_name_resolved_to_loopback() {
     )
     .await;
     let r = single(&out);
-    assert_eq!(kind(&r), Some("connect"), "{r}");
+    assert_eq!(error_kind(&r), Some("connect"), "{r}");
     let msg = message(&r);
     assert!(
         msg.contains("127.0.0.1"),
@@ -430,7 +411,7 @@ async fn redirects_to_other_schemes_are_refused_and_never_followed() {
             .iter()
             .find(|r| r["url"] == url.as_str())
             .unwrap_or_else(|| panic!("no record for {url}"));
-        assert_eq!(kind(r), Some("redirect_scheme"), "{target}: {r}");
+        assert_eq!(error_kind(r), Some("redirect_scheme"), "{target}: {r}");
         assert_eq!(r["status"], 302, "{target}: {r}");
         assert_eq!(r["attempts"], 1, "{target}: {r}");
         assert!(
@@ -458,7 +439,7 @@ async fn a_fifteen_hop_chain_passes_the_default_limit_of_ten() {
     )
     .await;
     let r = single(&out);
-    assert_eq!(kind(&r), Some("redirect_limit"), "{r}");
+    assert_eq!(error_kind(&r), Some("redirect_limit"), "{r}");
     assert!(
         message(&r).contains("10"),
         "the message names the limit: {r}"
@@ -509,7 +490,7 @@ async fn redirect_loops_end_as_redirect_limit_after_one_round() {
         )
         .await;
         let r = single(&out);
-        assert_eq!(kind(&r), Some("redirect_limit"), "{start}: {r}");
+        assert_eq!(error_kind(&r), Some("redirect_limit"), "{start}: {r}");
         assert!(
             [302, 307, 308].contains(&r["status"].as_u64().unwrap_or(0)),
             "{start}: {r}"

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::records::{assert_no_panic, error_kind};
+
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -18,8 +20,7 @@ use axum::extract::Path;
 use axum::http::{Uri, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use common::{ServerOpts, TestServer, TrawlOutput, run_command, run_trawl, trawl_command};
-use serde_json::Value;
+use common::{ServerOpts, TestServer, run_command, run_trawl, trawl_command};
 
 /// Upper bound on any one trawl run.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -39,18 +40,6 @@ const KINDS: [&str; 12] = [
     "decode",
     "invalid_url",
 ];
-
-fn assert_no_panic(out: &TrawlOutput) {
-    assert!(
-        !out.stderr.contains("panicked"),
-        "trawl panicked:\n{}",
-        out.stderr
-    );
-}
-
-fn kind(record: &Value) -> Option<&str> {
-    record["error"]["kind"].as_str()
-}
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -367,7 +356,7 @@ async fn a_seeds_file_with_odd_bytes_keeps_its_good_lines() {
             "{source}: {urls:?}"
         );
         for r in &records {
-            match kind(r) {
+            match error_kind(r) {
                 Some(k) => assert!(KINDS.contains(&k), "{source}: {r}"),
                 None => assert!(r["error"].is_null(), "{source}: {r}"),
             }
@@ -555,7 +544,7 @@ async fn links_with_odd_bytes_are_dropped_or_followed_never_a_crash() {
         "one record per request: {paths:?}"
     );
     for r in &records {
-        match kind(r) {
+        match error_kind(r) {
             Some(k) => assert!(KINDS.contains(&k), "{r}"),
             None => assert!(r["error"].is_null(), "{r}"),
         }

@@ -16,12 +16,14 @@
 
 pub mod fixtures;
 pub mod raw;
+pub mod records;
 pub mod server;
 mod site;
 pub mod trawl;
 
 pub use fixtures::{ExpectedPage, expected_pages, expected_titles, fixtures_dir, read_tsv};
 pub use raw::{RawConn, RawConnection, RawServer};
+pub use records::{assert_no_panic, by_url, error_kind, single, sorted_page_paths};
 pub use server::{LoggedRequest, ServerOpts, TestServer};
 pub use trawl::{
     TrawlOutput, finish_trawl, run_command, run_trawl, send_signal, spawn_trawl, trawl_command,
