@@ -273,3 +273,41 @@ async fn quiet_prints_no_summary() {
     assert_eq!(out.records().len(), 1);
     assert!(out.stderr.is_empty(), "stderr: {}", out.stderr);
 }
+
+/// Title and links come from a byte scanner unless `--select` needs a DOM,
+/// in which case they come from the DOM: both must say the same of every
+/// page of the fixture site (comments, scripts, base href, nofollow,
+/// entities, charsets, unclosed tags).
+#[tokio::test]
+async fn scanner_and_dom_extract_the_same_titles_and_links() {
+    let server = TestServer::site().await;
+    let fast = run_trawl(&["crawl", "--depth", "10", &server.url("/")], None, LIMIT).await;
+    let dom = run_trawl(
+        &[
+            "crawl",
+            "--depth",
+            "10",
+            "--select",
+            "unused=nothing-matches-this",
+            &server.url("/"),
+        ],
+        None,
+        LIMIT,
+    )
+    .await;
+    fast.assert_code(0);
+    dom.assert_code(0);
+    let (fast, dom) = (by_url(&fast.records()), by_url(&dom.records()));
+    assert_eq!(
+        fast.keys().collect::<Vec<_>>(),
+        dom.keys().collect::<Vec<_>>()
+    );
+    let mut with_links = 0;
+    for (url, f) in &fast {
+        let d = &dom[url];
+        assert_eq!(f["title"], d["title"], "title of {url}");
+        assert_eq!(f["links"], d["links"], "links of {url}");
+        with_links += usize::from(f["links"].as_array().is_some_and(|l| !l.is_empty()));
+    }
+    assert!(with_links >= 40, "only {with_links} pages with links");
+}

@@ -3,9 +3,11 @@
 //! Synchronous and pure: the engine runs `extract` on the blocking pool,
 //! because `scraper::Html` is not `Send` and a 5 MB page must not stall the
 //! reactor. Receives the page text and its URL; hands back `Extracted`.
-//! Title and links come from the token stream alone (`scan`, about twice as
-//! cheap); a `scraper` DOM is built only when `--select` fields need one.
+//! Title and links come from a byte scanner (`scan`, several times cheaper
+//! than a tokenizer); a `scraper` DOM is built only when `--select` fields
+//! need one, and then title and links come from the DOM.
 
+mod entities;
 mod links;
 mod scan;
 mod select;

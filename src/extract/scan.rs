@@ -1,100 +1,371 @@
-//! The fast path of extraction: title and links from the token stream of
-//! html5ever's tokenizer, without building a DOM. Used when no `--select`
-//! field needs one. Elements whose content is not markup (`script`, `style`,
-//! `textarea`, `title`, …) switch the tokenizer to the raw-text states the
-//! HTML tree builder would, so a link inside a script or a comment is not a
-//! link here either.
+//! The fast path of extraction: title and links straight from the bytes of
+//! the page, without a DOM and without a general tokenizer. Used when no
+//! `--select` field needs a DOM (`select.rs` builds one with `scraper`).
+//!
+//! It follows the WHATWG tokenizer where links and titles depend on it:
+//! comments (`<!-- -->`, `<!…>`, `<?…>`) and end tags are skipped, quoted
+//! attribute values may hold `>`, tag and attribute names are ASCII
+//! case-insensitive, the first of two equal attributes wins, and the content
+//! of `script`, `style`, `textarea`, `title` and the other raw-text elements
+//! runs to its own end tag, so a link inside a script or a comment is not a
+//! link here either (as in the DOM). Character references in attribute values
+//! and in the title are decoded (`entities`). It does not model the
+//! script-data-escaped states (`<!--` inside `<script>`); a page relying on
+//! them may yield a link the DOM would not.
+//!
+//! Most of a page is text between tags, crossed with `memchr`; only tags are
+//! looked at byte by byte, and only `a`, `area`, `base`, `meta` and `title`
+//! allocate.
 
-use std::cell::RefCell;
+use std::borrow::Cow;
 
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use memchr::{memchr, memmem};
 use url::Url;
 
+use super::entities::decode;
 use super::links::{self, Link};
 
-/// What the token stream yields.
+/// What the scan yields before links are resolved.
 #[derive(Default)]
-struct Found {
-    title: String,
-    in_title: bool,
-    title_done: bool,
-    base: Option<String>,
+struct Found<'a> {
+    title: Option<Cow<'a, str>>,
+    base: Option<Cow<'a, str>>,
     page_nofollow: bool,
-    anchors: Vec<(String, Option<String>)>,
-}
-
-struct Sink(RefCell<Found>);
-
-fn attr<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
-    tag.attrs
-        .iter()
-        .find(|a| &*a.name.local == name)
-        .map(|a| &*a.value)
-}
-
-impl TokenSink for Sink {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut f = self.0.borrow_mut();
-        match token {
-            Token::TagToken(tag) if tag.kind == TagKind::StartTag => match &*tag.name {
-                "a" | "area" => {
-                    if let Some(href) = attr(&tag, "href") {
-                        f.anchors
-                            .push((href.to_string(), attr(&tag, "rel").map(str::to_string)));
-                    }
-                }
-                "base" if f.base.is_none() => f.base = attr(&tag, "href").map(str::to_string),
-                "meta" if links::is_robots_nofollow(attr(&tag, "name"), attr(&tag, "content")) => {
-                    f.page_nofollow = true;
-                }
-                "title" => {
-                    if !f.title_done && !tag.self_closing {
-                        f.in_title = true;
-                    }
-                    return TokenSinkResult::RawData(RawKind::Rcdata);
-                }
-                "textarea" => return TokenSinkResult::RawData(RawKind::Rcdata),
-                "script" => return TokenSinkResult::RawData(RawKind::ScriptData),
-                "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
-                    return TokenSinkResult::RawData(RawKind::Rawtext);
-                }
-                "plaintext" => return TokenSinkResult::Plaintext,
-                _ => {}
-            },
-            // The end of the first title (or of the input inside it).
-            Token::TagToken(tag) if f.in_title && &*tag.name == "title" => {
-                f.in_title = false;
-                f.title_done = true;
-            }
-            Token::EOFToken if f.in_title => {
-                f.in_title = false;
-                f.title_done = true;
-            }
-            Token::CharacterTokens(text) if f.in_title => f.title.push_str(&text),
-            _ => {}
-        }
-        TokenSinkResult::Continue
-    }
+    anchors: Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>,
 }
 
 /// Title and links of `html`, the page at `page`.
 pub(super) fn scan(html: &str, page: &Url) -> (Option<String>, Vec<Link>) {
-    let tokenizer = Tokenizer::new(
-        Sink(RefCell::new(Found::default())),
-        TokenizerOpts::default(),
-    );
-    let input = BufferQueue::default();
-    input.push_back(html.into());
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    let f = tokenizer.sink.0.into_inner();
-    let title = super::collapse_whitespace(&f.title);
-    let anchors = f.anchors.iter().map(|(h, r)| (h.as_str(), r.as_deref()));
+    let f = scan_raw(html);
+    let title = f
+        .title
+        .map(|t| super::collapse_whitespace(&t))
+        .filter(|t| !t.is_empty());
+    let anchors = f.anchors.iter().map(|(h, r)| (h.as_ref(), r.as_deref()));
     let links = links::collect(page, f.base.as_deref(), f.page_nofollow, anchors);
-    ((!title.is_empty()).then_some(title), links)
+    (title, links)
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0C)
+}
+
+/// Elements whose content is text up to their own end tag.
+fn raw_text_element(name: &[u8]) -> bool {
+    const RAW: [&[u8]; 10] = [
+        b"script",
+        b"style",
+        b"textarea",
+        b"title",
+        b"xmp",
+        b"iframe",
+        b"noembed",
+        b"noframes",
+        b"noscript",
+        b"plaintext",
+    ];
+    RAW.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// One attribute: its name as written and its raw (undecoded) value.
+struct Attr<'a> {
+    name: &'a [u8],
+    value: &'a str,
+}
+
+/// A tag from just after its name to just after its `>`.
+struct Tag<'a> {
+    attrs: Vec<Attr<'a>>,
+    /// Offset just after the closing `>`, or `None` when the input ends in the tag.
+    end: Option<usize>,
+}
+
+impl<'a> Tag<'a> {
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.attrs
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|a| a.value)
+    }
+}
+
+/// Parses the attributes of a tag starting at `i` (just after its name), in
+/// the WHATWG "before attribute name" state. With `keep` false nothing is
+/// collected: the tag only has to be crossed.
+fn parse_attrs(html: &str, mut i: usize, keep: bool) -> Tag<'_> {
+    let b = html.as_bytes();
+    let mut attrs = Vec::new();
+    loop {
+        // before attribute name: whitespace and stray slashes
+        while i < b.len() && (is_space(b[i]) || b[i] == b'/') {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Tag { attrs, end: None };
+        }
+        if b[i] == b'>' {
+            return Tag {
+                attrs,
+                end: Some(i + 1),
+            };
+        }
+        // attribute name: a leading `=` belongs to it
+        let name_start = i;
+        i += 1;
+        while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
+            i += 1;
+        }
+        let name = &b[name_start..i];
+        // after attribute name
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        let mut value = "";
+        if i < b.len() && b[i] == b'=' {
+            i += 1;
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+            if i >= b.len() {
+                return Tag { attrs, end: None };
+            }
+            match b[i] {
+                q @ (b'"' | b'\'') => {
+                    let Some(len) = memchr(q, &b[i + 1..]) else {
+                        return Tag { attrs, end: None };
+                    };
+                    value = &html[i + 1..i + 1 + len];
+                    i += len + 2;
+                }
+                b'>' => {}
+                _ => {
+                    let start = i;
+                    while i < b.len() && !is_space(b[i]) && b[i] != b'>' {
+                        i += 1;
+                    }
+                    value = &html[start..i];
+                }
+            }
+        }
+        if keep
+            && !attrs
+                .iter()
+                .any(|a: &Attr| a.name.eq_ignore_ascii_case(name))
+        {
+            attrs.push(Attr { name, value });
+        }
+    }
+}
+
+/// Offset of the end tag `</name` (followed by whitespace, `/` or `>`) at or
+/// after `from`, ASCII case-insensitive.
+fn find_end_tag(html: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let finder = memmem::Finder::new(b"</");
+    let mut at = from;
+    while let Some(off) = finder.find(&html[at..]) {
+        let p = at + off;
+        let n = p + 2;
+        if html.len() >= n + name.len()
+            && html[n..n + name.len()].eq_ignore_ascii_case(name)
+            && html
+                .get(n + name.len())
+                .is_none_or(|&c| is_space(c) || c == b'/' || c == b'>')
+        {
+            return Some(p);
+        }
+        at = p + 2;
+    }
+    None
+}
+
+/// End of a comment whose `<!--` ends just before `i`: after `-->` or `--!>`
+/// (or at once for `<!-->` and `<!--->`).
+fn comment_end(b: &[u8], i: usize) -> usize {
+    if b[i..].starts_with(b">") {
+        return i + 1;
+    }
+    if b[i..].starts_with(b"->") {
+        return i + 2;
+    }
+    let finder = memmem::Finder::new(b"--");
+    let mut at = i;
+    while let Some(off) = finder.find(&b[at..]) {
+        let p = at + off + 2;
+        match b.get(p) {
+            Some(b'>') => return p + 1,
+            Some(b'!') if b.get(p + 1) == Some(&b'>') => return p + 2,
+            _ => at = p - 1,
+        }
+    }
+    b.len()
+}
+
+fn scan_raw(html: &str) -> Found<'_> {
+    let b = html.as_bytes();
+    let mut f = Found::default();
+    let mut i = 0;
+    while let Some(off) = memchr(b'<', &b[i..]) {
+        let lt = i + off;
+        i = lt + 1;
+        let Some(&c) = b.get(i) else { break };
+        match c {
+            b'!' => {
+                if b[i + 1..].starts_with(b"--") {
+                    i = comment_end(b, i + 3);
+                } else {
+                    // doctype, CDATA outside foreign content, bogus comment
+                    i = memchr(b'>', &b[i..]).map_or(b.len(), |o| i + o + 1);
+                }
+            }
+            b'?' => i = memchr(b'>', &b[i..]).map_or(b.len(), |o| i + o + 1),
+            b'/' => {
+                let n = i + 1;
+                match b.get(n) {
+                    Some(c) if c.is_ascii_alphabetic() => {
+                        let mut e = n;
+                        while e < b.len() && !is_space(b[e]) && !matches!(b[e], b'/' | b'>') {
+                            e += 1;
+                        }
+                        match parse_attrs(html, e, false).end {
+                            Some(end) => i = end,
+                            None => break,
+                        }
+                    }
+                    Some(b'>') => i = n + 1,
+                    Some(_) => i = memchr(b'>', &b[n..]).map_or(b.len(), |o| n + o + 1),
+                    None => break,
+                }
+            }
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'/' | b'>') {
+                    i += 1;
+                }
+                let name = &b[start..i];
+                let wanted = matches!(name.len(), 1 | 4)
+                    && [&b"a"[..], b"area", b"base", b"meta"]
+                        .iter()
+                        .any(|w| w.eq_ignore_ascii_case(name));
+                let tag = parse_attrs(html, i, wanted);
+                let Some(end) = tag.end else { break };
+                i = end;
+                if wanted {
+                    found_tag(&mut f, name, &tag);
+                } else if raw_text_element(name) {
+                    if name.eq_ignore_ascii_case(b"plaintext") {
+                        break;
+                    }
+                    let close = find_end_tag(b, i, name);
+                    if name.eq_ignore_ascii_case(b"title") && f.title.is_none() {
+                        f.title = Some(decode(&html[i..close.unwrap_or(b.len())], false));
+                    }
+                    match close {
+                        Some(p) => i = p,
+                        None => break,
+                    }
+                }
+            }
+            _ => {} // a `<` that starts no tag is text
+        }
+    }
+    f
+}
+
+/// Records what an `a`, `area`, `base` or `meta` start tag says.
+fn found_tag<'a>(f: &mut Found<'a>, name: &[u8], tag: &Tag<'a>) {
+    match name.len() {
+        4 if name.eq_ignore_ascii_case(b"base") => {
+            if f.base.is_none() {
+                f.base = tag.get("href").map(|h| decode(h, true));
+            }
+        }
+        4 if name.eq_ignore_ascii_case(b"meta") => {
+            let name = tag.get("name").map(|v| decode(v, true));
+            let content = tag.get("content").map(|v| decode(v, true));
+            if links::is_robots_nofollow(name.as_deref(), content.as_deref()) {
+                f.page_nofollow = true;
+            }
+        }
+        _ => {
+            if let Some(href) = tag.get("href") {
+                let rel = tag.get("rel").map(|r| decode(r, true));
+                f.anchors.push((decode(href, true), rel));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hrefs(html: &str) -> Vec<String> {
+        scan_raw(html)
+            .anchors
+            .into_iter()
+            .map(|(h, _)| h.into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn tags_attributes_and_quotes() {
+        assert_eq!(
+            hrefs(r#"<A HREF="/a">x</A><a title='x > y' href='/b'><a href=/c>"#),
+            ["/a", "/b", "/c"]
+        );
+        assert_eq!(hrefs(r#"<a href="/first" href="/second">"#), ["/first"]);
+        assert_eq!(
+            hrefs(r#"<a id="x"href="/glued"><a/href="/slash">"#),
+            ["/glued", "/slash"]
+        );
+        assert_eq!(hrefs("<a\nhref\n=\n\"/spaced\"\n>"), ["/spaced"]);
+        assert_eq!(
+            hrefs(r#"<a href="/x?a=1&amp;b=2&copy=3">"#),
+            ["/x?a=1&b=2&copy=3"]
+        );
+        assert_eq!(
+            hrefs(r#"<abbr href="/no"><areas href="/no"><a href="/yes">"#),
+            ["/yes"]
+        );
+        assert!(hrefs(r#"<a href="/unterminated"#).is_empty());
+        assert!(hrefs("< a href=/text>").is_empty());
+    }
+
+    #[test]
+    fn comments_and_raw_text_hide_links() {
+        let html = r#"<!-- <a href="/c1"> --><!--><a href="/after-empty-comment">
+            <!-- x --!><a href="/after-bang-comment"><!doctype html><?php echo '<a href="/x">' ?>
+            <script>document.write('<a href="/s">')</script><a href="/after-script">
+            <SCRIPT>"</scriptx><a href='/s2'>"</SCRIPT ><style>a{}</style><a href="/end">"#;
+        assert_eq!(
+            hrefs(html),
+            [
+                "/after-empty-comment",
+                "/after-bang-comment",
+                "/after-script",
+                "/end"
+            ]
+        );
+        assert!(hrefs("<!-- never closed <a href=/x>").is_empty());
+        assert!(hrefs("<plaintext><a href=/x>").is_empty());
+        assert_eq!(hrefs("</div class='>'><a href=/x>"), ["/x"]);
+    }
+
+    #[test]
+    fn title_is_the_first_and_decoded() {
+        let t = |html: &str| scan_raw(html).title.map(Cow::into_owned);
+        assert_eq!(
+            t("<title>A &lt;b&gt; &amp;amp</title>").as_deref(),
+            Some("A <b> &amp")
+        );
+        assert_eq!(
+            t("<TITLE>one</TITLE><title>two</title>").as_deref(),
+            Some("one")
+        );
+        assert_eq!(
+            t("<title>open <a href=/x>").as_deref(),
+            Some("open <a href=/x>")
+        );
+        assert_eq!(t("<p>none"), None);
+    }
 }
