@@ -405,14 +405,19 @@ impl<S: Seen> Engine<S> {
                 // are the next run's work, and the page is about to be done.
                 if !follow.is_empty() {
                     let source = frontier::source_of(&item, Arc::from(record.url.as_str()));
-                    for &i in &follow {
-                        // The links were serialized from parsed URLs, so they parse.
+                    for (i, key) in follow {
+                        // Most links of a site were seen already: only the
+                        // others are parsed again (they were serialized from
+                        // a parsed URL, so they parse).
+                        if self.frontier.is_seen(key) {
+                            continue;
+                        }
                         let link = record
                             .links
                             .get(i as usize)
                             .and_then(|l| Url::parse(l).ok());
                         if let Some(link) = link {
-                            self.frontier.add_link(&source, &link);
+                            self.frontier.add_link(&source, &link, key);
                         }
                     }
                 }

@@ -15,8 +15,10 @@ use crate::frontier::normalize;
 /// One link of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    /// Absolute and normalized, as serialized by the `url` crate.
-    pub url: String,
+    /// Absolute, without fragment, as parsed by the `url` crate.
+    pub url: Url,
+    /// `normalize::key(&url)`, computed once here for dedupe and the seen-set.
+    pub key: u128,
     pub nofollow: bool,
 }
 
@@ -70,17 +72,15 @@ pub(super) fn collect<'a>(
                 rel.split_ascii_whitespace()
                     .any(|t| t.eq_ignore_ascii_case("nofollow"))
             });
-        match index.entry(normalize::key(&url)) {
+        let key = normalize::key(&url);
+        match index.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => {
                 let link = &mut out[*e.get()];
                 link.nofollow &= nofollow;
             }
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(out.len());
-                out.push(Link {
-                    url: url.into(),
-                    nofollow,
-                });
+                out.push(Link { url, key, nofollow });
             }
         }
     }
@@ -95,7 +95,7 @@ mod tests {
         let page = Url::parse("http://a.test/dir/page.html").unwrap();
         links(&Html::parse_document(html), &page)
             .into_iter()
-            .map(|l| (l.url, l.nofollow))
+            .map(|l| (l.url.into(), l.nofollow))
             .collect()
     }
 

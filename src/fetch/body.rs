@@ -20,7 +20,10 @@ pub async fn read_capped(
     deadline: Instant,
     timeout: std::time::Duration,
 ) -> Result<Vec<u8>, (PageError, u64)> {
-    let hint = resp.content_length().unwrap_or(0).min(max).min(1 << 20) as usize;
+    // The declared length, up to the cap: a body read into a doubling Vec
+    // would peak at twice its size. Pages of the buffer the server never
+    // fills are not touched, so a false Content-Length costs no memory.
+    let hint = resp.content_length().unwrap_or(0).min(max) as usize;
     let mut buf = Vec::with_capacity(hint);
     loop {
         let chunk = match tokio::time::timeout_at(deadline, resp.chunk()).await {

@@ -54,11 +54,12 @@ pub struct PageMeta {
 #[derive(Debug)]
 pub enum Outcome {
     /// The page is finished: its record, the links to follow (indices into
-    /// `record.links`), and what the state keeps for the next pass.
+    /// `record.links` with their seen-set keys, so the engine parses only the
+    /// links it has not seen), and what the state keeps for the next pass.
     Done {
         item: CrawlItem,
         record: Box<Record>,
-        follow: Vec<u32>,
+        follow: Vec<(u32, u128)>,
         meta: PageMeta,
     },
     /// A 3xx with a `Location` (unresolved); the engine decides the next hop.
@@ -227,13 +228,14 @@ impl FetchCtx {
             if let Some(ex) = extracted {
                 record.title = ex.title;
                 record.fields = ex.fields;
+                record.links.reserve(ex.links.len());
                 for (i, link) in ex.links.into_iter().enumerate() {
                     if link.nofollow {
-                        meta.nofollow.push(link.url.clone());
+                        meta.nofollow.push(link.url.as_str().to_owned());
                     } else {
-                        follow.push(i as u32);
+                        follow.push((i as u32, link.key));
                     }
-                    record.links.push(link.url);
+                    record.links.push(link.url.into());
                 }
             }
             record.body = text;
@@ -327,8 +329,16 @@ fn unchanged(
     record.fields = extract::empty_fields(fields);
     record.links = prior.links.clone();
     record.unchanged = Some(true);
-    let follow = (0..prior.links.len() as u32)
-        .filter(|&i| !prior.nofollow.contains(&prior.links[i as usize]))
+    // The stored links were serialized from parsed URLs, so they parse.
+    let follow = prior
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !prior.nofollow.contains(l))
+        .filter_map(|(i, l)| {
+            let key = crate::frontier::normalize::key(&Url::parse(l).ok()?);
+            Some((i as u32, key))
+        })
         .collect();
     let meta = PageMeta {
         kept: true,

@@ -149,21 +149,28 @@ impl<S: Seen> Frontier<S> {
         true
     }
 
-    /// Queues a link from `source` if every rule lets it in.
-    pub fn add_link(&mut self, source: &Arc<Source>, link: &Url) -> bool {
+    /// Whether the URL with seen-set key `key` was admitted already (with
+    /// `--state`: recently enough for the memory cache to know).
+    pub fn is_seen(&self, key: u128) -> bool {
+        self.seen.contains(key)
+    }
+
+    /// Queues a link from `source` if every rule lets it in; `key` is
+    /// `normalize::key(link)`, computed where the link was extracted.
+    pub fn add_link(&mut self, source: &Arc<Source>, link: &Url, key: u128) -> bool {
+        debug_assert_eq!(key, normalize::key(link), "key of {link}");
         let s = &self.settings;
-        if s.mode == Mode::Fetch
-            || source.depth > s.depth
+        // most links of a site point to pages already seen: ask that first
+        if s.mode == Mode::Fetch || self.seen.contains(key) {
+            return false;
+        }
+        if source.depth > s.depth
             || !source.anchor.allows(s.scope, link)
             || link.as_str().len() > s.max_url_length
             || repeats_a_segment(link)
             || (!s.include.is_empty() && !s.include.iter().any(|re| re.is_match(link.as_str())))
             || s.exclude.iter().any(|re| re.is_match(link.as_str()))
         {
-            return false;
-        }
-        let key = normalize::key(link);
-        if self.seen.contains(key) {
             return false;
         }
         let id = self.host_id(link);

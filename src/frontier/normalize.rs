@@ -59,23 +59,37 @@ pub fn normalized(url: &Url) -> String {
 
 /// A 128-bit hash of the normalized URL: the seen-set's key.
 pub fn key(url: &Url) -> u128 {
+    if is_normalized(url) {
+        return xxhash_rust::xxh3::xxh3_128(url.as_str().as_bytes());
+    }
     xxhash_rust::xxh3::xxh3_128(normalized(url).as_bytes())
+}
+
+/// Whether the serialization of `url` already is its normalized text (no
+/// user info, fragment, percent-escape or trailing dot in the host): then
+/// `key` hashes it as it is, which is what most links of most sites are.
+fn is_normalized(url: &Url) -> bool {
+    url.username().is_empty()
+        && url.password().is_none()
+        && url.fragment().is_none()
+        && url.host_str().is_some_and(|h| !h.ends_with('.'))
+        && !url.as_str().contains('%')
 }
 
 /// Copies `src`, upper-casing the two hex digits after every `%`.
 fn push_upper_escapes(out: &mut String, src: &str) {
-    let mut escape = 0;
-    for c in src.chars() {
-        if escape > 0 {
-            out.push(c.to_ascii_uppercase());
-            escape -= 1;
-        } else {
-            if c == '%' {
-                escape = 2;
-            }
-            out.push(c);
-        }
+    let mut rest = src;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..=at]);
+        let hex = rest[at + 1..]
+            .char_indices()
+            .take(2)
+            .last()
+            .map_or(rest.len() - at - 1, |(i, c)| i + c.len_utf8());
+        out.push_str(&rest[at + 1..at + 1 + hex].to_ascii_uppercase());
+        rest = &rest[at + 1 + hex..];
     }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
@@ -124,6 +138,27 @@ mod tests {
     }
 
     #[test]
+    fn key_hashes_the_normalized_text_on_both_paths() {
+        for u in [
+            "http://example.com/plain/path.html?q=1&r=2",
+            "https://[::1]:8443/x",
+            "http://u:p@example.com/x",
+            "http://example.com./x",
+            "http://example.com/x#frag",
+            "http://example.com/a%2fb%c3%a9?x=%7e",
+            "http://example.com/%%41%",
+            "http://example.com/caf\u{e9}",
+        ] {
+            let url = Url::parse(u).unwrap();
+            let slow = xxhash_rust::xxh3::xxh3_128(normalized(&url).as_bytes());
+            assert_eq!(key(&url), slow, "{u}");
+        }
+        let mut s = String::new();
+        push_upper_escapes(&mut s, "/a%2fb%c3%a9?x=%7e&%%41%z");
+        assert_eq!(s, "/a%2Fb%C3%A9?x=%7E&%%41%Z");
+    }
+
+    #[test]
     fn keys_equate_equivalent_urls() {
         let same = [
             ("http://example.com/a%2fb", "http://EXAMPLE.com:80/a%2Fb"),
@@ -139,6 +174,7 @@ mod tests {
                 normalized(&b),
                 "{a} vs {b}"
             );
+            assert_eq!(key(&a), key(&b), "{a} vs {b}");
         }
         let different = [
             (
