@@ -303,8 +303,9 @@ if [[ " $SCENARIOS " == *" main "* ]]; then
                 tools="trawl"
                 for p in $OK_PEERS; do
                     case $p in
-                        # no concurrency setting: run once per rep, in the first concurrency pass
-                        wget|spider) [[ $c == "${CONCS%% *}" ]] && tools+=" $p" ;;
+                        # no concurrency setting: run once per rep, paired with trawl at
+                        # the highest concurrency (-j 64, where the targets are set)
+                        wget|spider) [[ $c == "${CONCS##* }" ]] && tools+=" $p" ;;
                         # httrack: slow; only at the first concurrency, and only on the small real site
                         httrack) [[ $c == "${CONCS%% *}" && $site == python ]] && tools+=" $p" ;;
                         scrapy|crawlee) [[ " $SLOW_CONCS " == *" $c "* && ( $site == python || $rep == 1 ) ]] && tools+=" $p" ;;
@@ -352,13 +353,13 @@ EOF
         NHOSTS=20
         resolve=(); seeds=()
         for i in $(seq -w 1 $NHOSTS); do resolve+=(--resolve "h$i.bench:$NS_ADDR"); seeds+=("http://h$i.bench:8090/"); done
-        truepages=$(wc -l < "$SITES_DIR/lat.paths")
         for c in $LAT_CONCS; do
             ph=$(( c / 16 > 4 ? c / 16 : 4 ))
             d=$SCRATCH/lat-trawl-$c; rm -rf "$d"; mkdir -p "$d"
-            # 20 virtual hosts, --per-host $ph: per-host limits do not cap -j
+            # 20 virtual hosts, --per-host $ph: per-host limits do not cap -j;
+            # 50 x C pages: ~5 s at the bound, whatever C (the 20 roots' ramp stays small)
             measure "$d" 120 "$TRAWL" crawl --depth 1000 -j "$c" --per-host "$ph" --robots ignore \
-                --max-pages $((truepages * 2)) --progress never -q -o "$d/out.jsonl" --stats "$d/stats.json" \
+                --max-pages $((c * 50)) --progress never -q -o "$d/out.jsonl" --stats "$d/stats.json" \
                 "${resolve[@]}" "${seeds[@]}"
             found=$(python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get('status')==200))" "$d/out.jsonl")
             printf 'trawl\t%s\t%s\t%s\t%.3f\t%s\n' "$c" "$NHOSTS" "$found" "$M_WALL" "$M_RC" >> "$LAT"

@@ -14,11 +14,19 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let code = match runtime.block_on(trawl::run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
+    // The run is a task of the runtime, not the future `block_on` polls on
+    // the main thread: then the engine and the fetch tasks it spawns share
+    // the workers, instead of waking another thread for every page.
+    let run = runtime.block_on(async { tokio::spawn(trawl::run(cli)).await });
+    let code = match run {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("trawl: {e}");
             e.exit_code()
+        }
+        Err(e) => {
+            eprintln!("trawl: internal error: {e}");
+            1
         }
     };
     // Requests abandoned after the shutdown grace must not hold the exit.

@@ -9,6 +9,8 @@ import { writeFileSync } from 'node:fs';
 const [start, conc, out] = process.argv.slice(2);
 const n = Number(conc);
 const found = [];
+// a run capped by `timeout` still reports the pages it found
+process.on('SIGTERM', () => { writeFileSync(out, found.join('\n') + '\n'); process.exit(143); });
 const config = new Configuration({ persistStorage: false, purgeOnStart: true, availableMemoryRatio: 0.5 });
 const crawler = new CheerioCrawler({
     minConcurrency: n,

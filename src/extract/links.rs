@@ -61,8 +61,9 @@ pub(super) fn collect<'a>(
     let base = base
         .and_then(|href| page.join(href.trim()).ok())
         .unwrap_or_else(|| page.clone());
-    let mut out: Vec<Link> = Vec::new();
-    let mut index: HashMap<u128, usize> = HashMap::new();
+    let (lower, _) = anchors.size_hint();
+    let mut out: Vec<Link> = Vec::with_capacity(lower);
+    let mut index: HashMap<u128, usize> = HashMap::with_capacity(lower);
     for (href, rel) in anchors {
         let Some(url) = normalize::resolve_link(&base, href) else {
             continue;

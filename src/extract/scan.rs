@@ -202,7 +202,11 @@ fn comment_end(b: &[u8], i: usize) -> usize {
 
 fn scan_raw(html: &str) -> Found<'_> {
     let b = html.as_bytes();
-    let mut f = Found::default();
+    let mut f = Found {
+        // about one link per 400 bytes of markup on the sites measured
+        anchors: Vec::with_capacity(html.len() / 400),
+        ..Found::default()
+    };
     let mut i = 0;
     while let Some(off) = memchr(b'<', &b[i..]) {
         let lt = i + off;

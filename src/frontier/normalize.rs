@@ -12,12 +12,26 @@ use url::Url;
 /// Resolves `href` against `base`; `None` for anything that is not http(s)
 /// (`mailto:`, `javascript:`, `tel:`, `data:`, …) or does not parse.
 pub fn resolve_link(base: &Url, href: &str) -> Option<Url> {
-    let mut url = base.join(href).ok()?;
+    let mut url = base
+        .join(same_origin_path(base, href).unwrap_or(href))
+        .ok()?;
     if !is_http(&url) || url.host_str().is_none_or(str::is_empty) {
         return None;
     }
     url.set_fragment(None);
     Some(url)
+}
+
+/// For an absolute `href` on `base`'s own origin, written exactly as `base`
+/// serializes it (`http://host:port/path`), the path-absolute rest: joining
+/// it gives the same URL without parsing the scheme and host again, which is
+/// most of the cost of a link for sites that write their links absolute.
+fn same_origin_path<'a>(base: &Url, href: &'a str) -> Option<&'a str> {
+    let origin = &base[..url::Position::BeforePath];
+    let rest = href.strip_prefix(origin)?;
+    // `//x` and `/\x` would be read as a new authority: not a path
+    let mut b = rest.bytes();
+    (b.next() == Some(b'/') && !matches!(b.next(), Some(b'/' | b'\\'))).then_some(rest)
 }
 
 /// Parses an absolute http(s) URL given by the user (a seed or a fetch URL).
@@ -95,6 +109,44 @@ fn push_upper_escapes(out: &mut String, src: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_origin_shortcut_resolves_as_a_full_parse() {
+        for base in [
+            "http://example.com/a/b.html",
+            "https://u:p@127.0.0.1:8443/a/",
+        ] {
+            let base = Url::parse(base).unwrap();
+            let origin = &base[..url::Position::BeforePath];
+            for rest in [
+                "/x/../y?q=1#f",
+                "/",
+                "//evil.org/x",
+                "/\\evil.org/x",
+                "/caf\u{e9} x\t\n.html",
+                "/%2e%2e/z",
+                ":1/x",
+                "0/x",
+                "",
+                "?q",
+                "#f",
+            ] {
+                let href = format!("{origin}{rest}");
+                let want = base.join(&href).ok().map(|mut u| {
+                    u.set_fragment(None);
+                    u
+                });
+                assert_eq!(resolve_link(&base, &href), want, "{href:?}");
+            }
+        }
+        assert!(
+            same_origin_path(&Url::parse("http://a.test/").unwrap(), "http://a.test//b").is_none()
+        );
+        assert_eq!(
+            same_origin_path(&Url::parse("http://a.test/").unwrap(), "http://a.test/b"),
+            Some("/b")
+        );
+    }
 
     #[test]
     fn resolve_links_table() {
