@@ -21,7 +21,8 @@
 //! ```text
 //! seeds → frontier (normalize → scope → seen → per-host queue)
 //!       → engine (only hosts that may be requested now; ≤ --concurrency tasks)
-//!       → fetch (one hop, one attempt; capped body; decode; extract on the blocking pool)
+//!       → fetch (one hop, one attempt; capped body; decode; extract: a byte scan in
+//!                place for pages ≤ 256 KiB, the blocking pool for larger ones or a DOM)
 //!       → engine: record → writer thread → stdout/file; links → frontier at depth + 1;
 //!                 redirect → next hop at its host; retry → delay heap → its host
 //! ```

@@ -1,8 +1,9 @@
 //! Extraction: from a decoded HTML page to owned data (title, links, fields).
 //!
-//! Synchronous and pure: the engine runs `extract` on the blocking pool,
-//! because `scraper::Html` is not `Send` and a 5 MB page must not stall the
-//! reactor. Receives the page text and its URL; hands back `Extracted`.
+//! Synchronous and pure: `fetch` runs `extract` in place for a page of up to
+//! 256 KiB without `--select`, and on the blocking pool otherwise (a 5 MB
+//! page, or a `scraper` DOM, must not stall the reactor). Receives the page
+//! text and its URL; hands back `Extracted`.
 //! Title and links come from a byte scanner (`scan`, several times cheaper
 //! than a tokenizer); a `scraper` DOM is built only when `--select` fields
 //! need one, and then title and links come from the DOM.
