@@ -256,7 +256,11 @@ impl Writer {
             // at thousands of pages a second a wake per record costs more
             // CPU than encoding it. The channel holds 16 messages, more than
             // a fast crawl makes in this time, so the engine never waits.
-            std::thread::sleep(LINGER);
+            // Not with a state: there a record waiting in the channel is a
+            // page a kill -9 makes trawl fetch again.
+            if self.state.is_none() {
+                std::thread::sleep(LINGER);
+            }
         }
     }
 
