@@ -1,8 +1,9 @@
 //! `--max-body` and compressed bodies: 1 GiB gzip and brotli bombs (also as
 //! robots.txt) and a 50 MiB plain body stop at the cap, counted after
 //! decompression, with trawl's peak memory measured and bounded; corrupt
-//! gzip, deflate and brotli bodies are `decode` errors. Each test checks the
-//! record (kind, status, attempts, bytes) and what the server saw.
+//! gzip, deflate and brotli bodies are `decode` errors; 24 large pages at
+//! once share the large-body budget. Each test checks the record (kind,
+//! status, attempts, bytes) and what the server saw.
 
 mod common;
 
@@ -381,4 +382,60 @@ async fn corrupt_compressed_bodies_are_decode_errors() {
         assert_eq!(server.count(&path), 1, "{name}: {:?}", server.paths());
     }
     assert_eq!(server.requests().len(), cases.len());
+}
+
+/// Many large pages at once share a budget of 16 MiB (at the default
+/// `--max-body`) from their first byte read to the end of their parse:
+/// 24 pages of 4 MiB fetched 24 at a time all arrive whole, and the peak
+/// stays far below the 96 MiB they would hold together.
+#[tokio::test]
+async fn large_bodies_in_flight_share_a_memory_budget() {
+    const PAGES: usize = 24;
+    let page = |i: usize| {
+        let mut s = format!("<html><head><title>big {i}</title></head><body>");
+        while s.len() < 4 * MIB as usize {
+            s.push_str("<p>filler text of a large page, no links here</p>\n");
+        }
+        s.push_str("</body></html>");
+        Bytes::from(s)
+    };
+    let mut routes = Router::new();
+    for i in 0..PAGES {
+        let body = page(i);
+        routes = routes.route(
+            &format!("/big/{i}"),
+            get(move || {
+                let body = body.clone();
+                async move { ([(header::CONTENT_TYPE, "text/html")], body).into_response() }
+            }),
+        );
+    }
+    let server = TestServer::start(ServerOpts::routes(routes)).await;
+    let urls: Vec<String> = (0..PAGES)
+        .map(|i| server.url(&format!("/big/{i}")))
+        .collect();
+    let n = PAGES.to_string();
+    let mut args = vec!["fetch", "--robots", "ignore", "-j", &n, "--per-host", &n];
+    args.extend(urls.iter().map(String::as_str));
+    let (out, peak) = run_measuring_rss(&args).await;
+    out.assert_code(0);
+    let records = out.records();
+    assert_eq!(records.len(), PAGES);
+    for r in &records {
+        assert_eq!(r["status"], 200, "{r}");
+        assert!(r["error"].is_null(), "{r}");
+        assert!(r["bytes"].as_u64().unwrap() >= 4 * MIB, "{r}");
+        assert!(r["title"].as_str().unwrap().starts_with("big "), "{r}");
+    }
+    if let Some((kib, method)) = peak {
+        eprintln!(
+            "24 x 4 MiB pages: peak RSS {:.1} MiB ({method:?})",
+            kib as f64 / 1024.0
+        );
+        assert!(
+            kib < 72 * 1024,
+            "peak RSS {kib} KiB with 24 x 4 MiB pages in flight"
+        );
+    }
+    assert_eq!(server.requests().len(), PAGES);
 }

@@ -33,6 +33,11 @@ pub struct FetchCtx {
     pub settings: Arc<Settings>,
     /// Bounds HTML parsing on the blocking pool to one job per core.
     pub parse_permits: Semaphore,
+    /// KiB that large bodies (over `INLINE_PARSE_MAX`, declared length) may
+    /// hold at once, from the first byte read to the end of their parse.
+    pub body_budget: Semaphore,
+    /// The budget's size in KiB: `max(--max-body, BODY_BUDGET_MIN)`.
+    body_budget_kib: u32,
 }
 
 /// What a recrawl needs from this fetch: validators and the body's hash
@@ -84,10 +89,14 @@ pub enum Outcome {
 impl FetchCtx {
     pub fn new(client: reqwest::Client, settings: Arc<Settings>) -> FetchCtx {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let budget = settings.max_body.max(BODY_BUDGET_MIN) / 1024;
+        let body_budget_kib = u32::try_from(budget).unwrap_or(u32::MAX);
         FetchCtx {
             client,
             settings,
             parse_permits: Semaphore::new(cores),
+            body_budget: Semaphore::new(body_budget_kib as usize),
+            body_budget_kib,
         }
     }
 
@@ -169,6 +178,23 @@ impl FetchCtx {
             retry_after: header(RETRY_AFTER)
                 .and_then(|v| retry::parse_retry_after(&v, SystemTime::now())),
             ..PageMeta::default()
+        };
+        // A large body waits for room in the budget before its first byte
+        // is read (the server's TCP window holds the rest); the wait does not
+        // count against --timeout.
+        let mut deadline = deadline;
+        let _budget = match resp.content_length() {
+            Some(len) if len > INLINE_PARSE_MAX as u64 => {
+                let kib = u32::try_from(len.min(s.max_body) / 1024)
+                    .unwrap_or(u32::MAX)
+                    .min(self.body_budget_kib);
+                let waited = Instant::now();
+                // The semaphore is never closed, so acquire cannot fail.
+                let permit = self.body_budget.acquire_many(kib).await.ok();
+                deadline += waited.elapsed();
+                permit
+            }
+            _ => None,
         };
         let body = body::read_capped(&mut resp, s.max_body, deadline, s.timeout).await;
         item.elapsed += started.elapsed();
@@ -365,6 +391,11 @@ fn unchanged(
 /// `--select` field needs a DOM): the byte scanner reads ~1 GB/s, so 256 KiB
 /// holds the reactor for well under a millisecond.
 const INLINE_PARSE_MAX: usize = 256 * 1024;
+
+/// The least memory large bodies share (see `FetchCtx::body_budget`): with
+/// it, `-j 64` on a site of multi-MiB pages holds ~16 MiB of them, not 64 ×
+/// their size, and pages at or below `INLINE_PARSE_MAX` never wait.
+const BODY_BUDGET_MIN: u64 = 16 << 20;
 
 fn bytes_len_is_small(settings: &Settings, len: usize) -> bool {
     settings.fields.is_empty() && len <= INLINE_PARSE_MAX
