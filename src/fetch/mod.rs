@@ -105,7 +105,7 @@ impl FetchCtx {
         let s = &self.settings;
         item.attempts += 1;
         let started = Instant::now();
-        let deadline = started + s.timeout;
+        let mut deadline = started + s.timeout;
 
         if s.deny_private_ips
             && let Some(err) = client::refuse_private_literal(&item.current)
@@ -182,7 +182,6 @@ impl FetchCtx {
         // A large body waits for room in the budget before its first byte
         // is read (the server's TCP window holds the rest); the wait does not
         // count against --timeout.
-        let mut deadline = deadline;
         let _budget = match resp.content_length() {
             Some(len) if len > INLINE_PARSE_MAX as u64 => {
                 let kib = u32::try_from(len.min(s.max_body) / 1024)
@@ -318,7 +317,7 @@ impl FetchCtx {
         // microseconds: right here, which spares two thread hand-offs. A
         // large page or a DOM goes to the blocking pool, so the reactor never
         // waits on one.
-        if bytes_len_is_small(&self.settings, bytes_len) {
+        if parses_in_place(&self.settings, bytes_len) {
             return work();
         }
         // The semaphore is never closed, so acquire cannot fail.
@@ -397,7 +396,7 @@ const INLINE_PARSE_MAX: usize = 256 * 1024;
 /// their size, and pages at or below `INLINE_PARSE_MAX` never wait.
 const BODY_BUDGET_MIN: u64 = 16 << 20;
 
-fn bytes_len_is_small(settings: &Settings, len: usize) -> bool {
+fn parses_in_place(settings: &Settings, len: usize) -> bool {
     settings.fields.is_empty() && len <= INLINE_PARSE_MAX
 }
 
