@@ -6,7 +6,7 @@
 //! state file that is not trawl's, or is from a newer schema, is refused and
 //! left as it was; without `--state` nothing persists.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

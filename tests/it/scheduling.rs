@@ -2,7 +2,7 @@
 //! a rate-limited host never holds back an unlimited one, and parsing a big
 //! page does not stall other fetches.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::net::Ipv4Addr;

@@ -3,7 +3,7 @@
 //! (`--max-url-length`, repeated path segments, `--per-host-max-pages`) and
 //! dedupe. Each test checks both the records and what the servers saw.
 
-mod common;
+use crate::common;
 
 use common::records::{by_url, sorted_page_paths};
 

@@ -8,11 +8,6 @@
 //! Tests assert on two things these helpers hand back: what trawl printed
 //! ([`TrawlOutput`]) and what the server saw ([`TestServer::requests`]).
 //! Nothing here talks to the internet or uses a fixed port.
-//!
-//! Each test file declares `mod common;` and uses what it needs, so unused
-//! helpers and re-exports are expected in any one test binary (`allow`, not
-//! `expect`: a file that uses everything must not fail the lint).
-#![allow(dead_code, unused_imports)]
 
 pub mod fixtures;
 pub mod raw;
@@ -21,9 +16,9 @@ pub mod server;
 mod site;
 pub mod trawl;
 
-pub use fixtures::{ExpectedPage, expected_pages, expected_titles, fixtures_dir, read_tsv};
-pub use raw::{RawConn, RawConnection, RawServer};
-pub use records::{assert_no_panic, by_url, error_kind, single, sorted_page_paths};
+pub use fixtures::{expected_pages, expected_titles, fixtures_dir, read_tsv};
+pub use raw::RawServer;
+pub use records::by_url;
 pub use server::{LoggedRequest, ServerOpts, TestServer};
 pub use trawl::{
     TrawlOutput, finish_trawl, run_command, run_trawl, send_signal, spawn_trawl, trawl_command,

@@ -2,7 +2,7 @@
 //! its depth, with its status; nothing it must not fetch; links normalized;
 //! titles decoded from every charset; stdout carrying records only.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! test checks the record (kind, status, attempts, bytes) and what the server
 //! saw. Bombs, huge bodies and corrupt compression are in `body_caps.rs`.
 
-mod common;
+use crate::common;
 
 use common::records::{assert_no_panic, error_kind, single};
 

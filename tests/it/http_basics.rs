@@ -3,7 +3,7 @@
 //! timeouts, retries, network errors, non-HTML responses, `--body`, and the
 //! request headers trawl sends.
 
-mod common;
+use crate::common;
 
 use common::records::{error_kind, single};
 

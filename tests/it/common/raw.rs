@@ -6,10 +6,10 @@
 //! [`RawServer::start`] binds `127.0.0.1:0` and hands every accepted
 //! connection, as a [`RawConn`], to the test's async handler, which may read
 //! the request with [`RawConn::read_head`] and then write whatever bytes it
-//! likes to [`RawConn::stream`]. The server logs, per connection, when it was
-//! accepted, the request heads read through the helpers, and when the handler
-//! was done with it; the test asserts on that log ([`RawServer::connections`],
-//! [`RawServer::paths`]) besides trawl's records.
+//! likes to [`RawConn::stream`]. The server logs, per connection, the request
+//! heads read through the helpers and when the handler was done with it; the
+//! test asserts on that log ([`RawServer::connections`], [`RawServer::paths`])
+//! besides trawl's records.
 //!
 //! Nothing here interprets HTTP beyond finding the end of a request head.
 //! Every read is bounded in time and size, so a handler cannot hang a test.
@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// The longest request head [`read_head`] accepts.
@@ -32,8 +31,6 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// One accepted connection as the server saw it.
 #[derive(Clone, Debug)]
 pub struct RawConnection {
-    pub peer: SocketAddr,
-    pub accepted: Instant,
     /// Request heads read on this connection, in order (request line and
     /// headers, without the final blank line; lossily UTF-8).
     pub heads: Vec<String>,
@@ -48,7 +45,6 @@ pub struct RawConnection {
 #[derive(Default)]
 struct Log {
     conns: Mutex<Vec<RawConnection>>,
-    changed: Notify,
 }
 
 impl Log {
@@ -60,7 +56,6 @@ impl Log {
         if let Some(c) = self.lock().get_mut(index) {
             f(c);
         }
-        self.changed.notify_waiters();
     }
 }
 
@@ -187,7 +182,7 @@ impl RawServer {
         let accept_log = Arc::clone(&log);
         let task = tokio::spawn(async move {
             loop {
-                let (stream, peer) = match listener.accept().await {
+                let (stream, _) = match listener.accept().await {
                     Ok(accepted) => accepted,
                     Err(e) => {
                         eprintln!("raw server on {addr}: accept failed: {e}");
@@ -198,15 +193,12 @@ impl RawServer {
                 let index = {
                     let mut conns = accept_log.lock();
                     conns.push(RawConnection {
-                        peer,
-                        accepted: Instant::now(),
                         heads: Vec::new(),
                         done: None,
                         notes: Vec::new(),
                     });
                     conns.len() - 1
                 };
-                accept_log.changed.notify_waiters();
                 let conn = RawConn {
                     stream,
                     index,
@@ -219,10 +211,6 @@ impl RawServer {
             }
         });
         RawServer { addr, log, task }
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     pub fn port(&self) -> u16 {
@@ -247,27 +235,6 @@ impl RawServer {
             .flat_map(|c| c.heads.iter())
             .filter_map(|h| head_path(h).map(str::to_owned))
             .collect()
-    }
-
-    /// Waits until `cond` holds on the connection log, re-checking on every
-    /// change; returns whether it held before `timeout` passed.
-    pub async fn wait_until(
-        &self,
-        timeout: Duration,
-        mut cond: impl FnMut(&[RawConnection]) -> bool,
-    ) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.log.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if cond(&self.log.lock()) {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, changed).await.is_err() {
-                return cond(&self.log.lock());
-            }
-        }
     }
 }
 

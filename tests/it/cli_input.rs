@@ -3,7 +3,7 @@
 //! config precedence, output destinations and formats (`-o`, `--format csv`,
 //! `--stats`), field extraction, and `trawl fetch` following nothing.
 
-mod common;
+use crate::common;
 
 use common::records::{by_url, sorted_page_paths};
 

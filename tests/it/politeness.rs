@@ -5,7 +5,7 @@
 //! 503s slowing a host down, and `--per-host` with retries and redirects in
 //! the mix. Every figure is measured from the server's request log.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::net::Ipv4Addr;

@@ -4,7 +4,7 @@
 //! chains and loops. Each test checks the records and what the server saw.
 //! Spider traps and bad input are in `traps_bad_input.rs`.
 
-mod common;
+use crate::common;
 
 use common::records::{assert_no_panic, error_kind, single};
 

@@ -5,7 +5,7 @@
 //! must be reported, skipped or turned into error records. Each test checks
 //! the records, stderr, the exit code and what the server saw.
 
-mod common;
+use crate::common;
 
 use common::records::{assert_no_panic, error_kind};
 

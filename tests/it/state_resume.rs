@@ -12,7 +12,7 @@
 //! `kill_9_never_loses_the_links_of_a_finished_page` are the regression tests
 //! for the three ways links were once lost.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

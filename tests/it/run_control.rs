@@ -2,7 +2,7 @@
 //! with whole records; a second exits at once; a closed stdout ends quietly;
 //! the progress line stays on stderr.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -6,7 +6,7 @@
 //! robots.txt disallows, a 4xx allows, a redirect is followed; `--robots
 //! ignore` skips it all.
 
-mod common;
+use crate::common;
 
 use std::net::Ipv4Addr;
 use std::time::Duration;

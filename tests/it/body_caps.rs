@@ -5,7 +5,7 @@
 //! once share the large-body budget. Each test checks the record (kind,
 //! status, attempts, bytes) and what the server saw.
 
-mod common;
+use crate::common;
 
 use common::records::{error_kind, single};
 

@@ -121,15 +121,6 @@ impl LoggedRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Every value of header `name` (case-insensitive), in order.
-    pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
     /// Time from arrival to finish, if finished.
     pub fn duration(&self) -> Option<Duration> {
         self.finished.map(|f| f.duration_since(self.arrived))

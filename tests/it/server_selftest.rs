@@ -3,7 +3,7 @@
 //! over a raw `TcpStream` so that no HTTP client sits between the test and
 //! the server.
 
-mod common;
+use crate::common;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
