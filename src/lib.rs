@@ -133,7 +133,7 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     // deduplicates and memory keeps only a bounded cache of recent keys.
     let mut end = if pass.is_some() {
         let mut engine = Engine::new(settings.clone(), RecentSeen::default(), ctx, tx, progress);
-        engine.spill_to_state();
+        engine.spill_to_state(writer.commits.clone());
         engine.run(first_seed, seeds, shutdown, output_closed).await
     } else {
         let engine = Engine::new(settings.clone(), MemorySeen::default(), ctx, tx, progress);

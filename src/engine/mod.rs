@@ -32,7 +32,7 @@ use crate::frontier::hosts::{HostId, Job};
 use crate::frontier::normalize;
 use crate::frontier::seen::Seen;
 use crate::frontier::{self, Frontier};
-use crate::output::{Stats, WriterMsg};
+use crate::output::{Commits, Stats, WriterMsg};
 use crate::progress::{Progress, Snapshot};
 use crate::record::Record;
 use crate::state::{Done, Row};
@@ -84,6 +84,9 @@ pub struct Engine<S: Seen> {
     task_hosts: HashMap<tokio::task::Id, HostId>,
     delayed: DelayQueue,
     records: mpsc::Sender<WriterMsg>,
+    /// With `--state`: finished pages whose record the store has not
+    /// committed yet; they hold their `--concurrency` slot until it has.
+    commits: Option<Arc<Commits>>,
     stats: Stats,
     pages_started: u64,
     stop: Option<Stop>,
@@ -109,6 +112,7 @@ impl<S: Seen> Engine<S> {
             task_hosts: HashMap::new(),
             delayed: DelayQueue::default(),
             records,
+            commits: None,
             stats: Stats::default(),
             pages_started: 0,
             stop: None,
@@ -118,9 +122,17 @@ impl<S: Seen> Engine<S> {
         }
     }
 
-    /// Keeps the frontier in the state store (`--state`).
-    pub fn spill_to_state(&mut self) {
+    /// Keeps the frontier in the state store (`--state`), and holds each
+    /// finished page's slot until `commits` says its record is stored: a
+    /// kill -9 then repeats at most `--concurrency` pages.
+    pub fn spill_to_state(&mut self, commits: Arc<Commits>) {
         self.frontier.spill_to_state();
+        self.commits = Some(commits);
+    }
+
+    /// Slots taken: requests in flight plus records waiting for the store.
+    fn busy(&self) -> usize {
+        self.tasks.len() + self.commits.as_ref().map_or(0, |c| c.waiting())
     }
 
     /// Crawls until the work is done or a stop condition ends it.
@@ -251,6 +263,7 @@ impl<S: Seen> Engine<S> {
                     None => seeds_open = false,
                 },
                 _ = sleep_until(wake.unwrap_or(now)), if wake.is_some() => {}
+                () = commits_of(&self.commits), if self.busy() > self.tasks.len() => {}
                 _ = tick.tick(), if self.progress.enabled() => self.show_progress(started),
             }
         }
@@ -319,7 +332,7 @@ impl<S: Seen> Engine<S> {
         if matches!(self.stop, Some(Stop::Signal | Stop::OutputClosed)) {
             return refused;
         }
-        while self.tasks.len() < self.settings.concurrency {
+        while self.busy() < self.settings.concurrency {
             let fresh_ok = self.fresh_allowed();
             let Some((host, job)) = self.frontier.hosts.next(fresh_ok) else {
                 break;
@@ -493,6 +506,9 @@ impl<S: Seen> Engine<S> {
             }))
         });
         let show = !(self.settings.changed_only && record.unchanged == Some(true));
+        if let (Some(commits), Some(_)) = (&self.commits, &done) {
+            commits.sent();
+        }
         let msg = WriterMsg::Record {
             record: Box::new(record),
             done,
@@ -535,5 +551,13 @@ impl<S: Seen> Engine<S> {
                 0.0
             },
         });
+    }
+}
+
+/// The next commit of the store, or never without one.
+async fn commits_of(commits: &Option<Arc<Commits>>) {
+    match commits {
+        Some(c) => c.committed().await,
+        None => std::future::pending().await,
     }
 }

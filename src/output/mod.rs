@@ -11,4 +11,4 @@ pub mod summary;
 pub mod writer;
 
 pub use summary::Stats;
-pub use writer::{OutputLock, OutputSpec, WriterHandle, WriterMsg};
+pub use writer::{Commits, OutputLock, OutputSpec, WriterHandle, WriterMsg};

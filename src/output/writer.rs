@@ -12,10 +12,11 @@
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::encode::Encoder;
@@ -33,6 +34,41 @@ const BATCH: usize = 64 * 1024;
 
 /// How long the writer lets records gather after writing a batch.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
+
+/// Pages whose record has been handed to the writer but is not yet marked
+/// done in the state (`--state` only). Such a page is still "in flight" for
+/// a kill -9 — the next run fetches it again — so the engine counts it
+/// against `--concurrency` until the writer reports it committed.
+#[derive(Debug, Default)]
+pub struct Commits {
+    waiting: AtomicUsize,
+    committed: Notify,
+}
+
+impl Commits {
+    /// One more record on its way to the store.
+    pub fn sent(&self) {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Records sent and not yet committed.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Resolves after the next commit (at once if one happened since the
+    /// last wait: `Notify` keeps one permit, so no commit is missed).
+    pub async fn committed(&self) {
+        self.committed.notified().await;
+    }
+
+    fn done(&self, n: usize) {
+        if n > 0 {
+            self.waiting.fetch_sub(n, Ordering::AcqRel);
+            self.committed.notify_one();
+        }
+    }
+}
 
 /// What the engine sends the writer.
 #[derive(Debug)]
@@ -88,6 +124,8 @@ pub struct OutputSpec {
 
 pub struct WriterHandle {
     pub tx: mpsc::Sender<WriterMsg>,
+    /// Records sent but not yet committed to the state.
+    pub commits: Arc<Commits>,
     thread: JoinHandle<Result<WriterEnd, String>>,
 }
 
@@ -118,6 +156,8 @@ impl WriterHandle {
         // waits here is memory the frontier does not see.
         let (tx, rx) = mpsc::channel(16);
         let mut encoder = Encoder::new(spec.format, spec.field_names, spec.with_body);
+        let commits = Arc::new(Commits::default());
+        let writer_commits = Arc::clone(&commits);
         let thread = std::thread::Builder::new()
             .name("trawl-writer".into())
             .spawn(move || {
@@ -128,6 +168,7 @@ impl WriterHandle {
                     buf: Vec::with_capacity(BATCH),
                     done: Vec::new(),
                     admit: Vec::new(),
+                    commits: writer_commits,
                 };
                 let end = (|| {
                     if header {
@@ -141,7 +182,11 @@ impl WriterHandle {
                 end.map_err(|e| format!("cannot write to {name}: {e}"))
             })
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
-        Ok(WriterHandle { tx, thread })
+        Ok(WriterHandle {
+            tx,
+            commits,
+            thread,
+        })
     }
 
     /// Closes the channel and waits for every record to be written.
@@ -160,6 +205,7 @@ struct Writer {
     buf: Vec<u8>,
     done: Vec<Done>,
     admit: Vec<NewRow>,
+    commits: Arc<Commits>,
 }
 
 /// The error a failed state write ends the run with.
@@ -284,6 +330,7 @@ impl Writer {
         }
         if let Some(s) = &mut self.state {
             s.apply(&self.admit, &self.done).map_err(state_error)?;
+            self.commits.done(self.done.len());
         }
         self.admit.clear();
         self.done.clear();
