@@ -46,12 +46,12 @@ else
     : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
     : "${PEERS:=wget scrapy spider crawlee httrack}"
     : "${SCENARIOS:=main latency memory rate}"
-    RATE_SECS=30; WRK_SECS=5; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
+    RATE_SECS=30; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
 fi
 # Scrapy and Crawlee manage 15-50 pages/s here: on python3-doc they run every rep
 # at the last concurrency (SLOW_CONCS); on the large sites once (rep 1), capped
-# at SLOW_CAP seconds and reported as partial, so the full run stays near 20 min
-: "${SLOW_CONCS:=${CONCS##* }}" "${SLOW_CAP:=60}"
+# at SLOW_CAP seconds and reported as partial, so the full run stays under 20 min
+: "${SLOW_CONCS:=${CONCS##* }}" "${SLOW_CAP:=30}"
 MODE=$([[ $QUICK == 1 ]] && echo quick || echo full)
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -306,8 +306,8 @@ if [[ " $SCENARIOS " == *" main "* ]]; then
                         # no concurrency setting: run once per rep, paired with trawl at
                         # the highest concurrency (-j 64, where the targets are set)
                         wget|spider) [[ $c == "${CONCS##* }" ]] && tools+=" $p" ;;
-                        # httrack: slow; only at the first concurrency, and only on the small real site
-                        httrack) [[ $c == "${CONCS%% *}" && $site == python ]] && tools+=" $p" ;;
+                        # httrack (~1 page/s here): once, at the first concurrency, on the small real site
+                        httrack) [[ $c == "${CONCS%% *}" && $site == python && $rep == 1 ]] && tools+=" $p" ;;
                         scrapy|crawlee) [[ " $SLOW_CONCS " == *" $c "* && ( $site == python || $rep == 1 ) ]] && tools+=" $p" ;;
                         *) tools+=" $p" ;;
                     esac
@@ -365,10 +365,10 @@ EOF
             printf 'trawl\t%s\t%s\t%s\t%.3f\t%s\n' "$c" "$NHOSTS" "$found" "$M_WALL" "$M_RC" >> "$LAT"
             log "latency trawl c=$c: $found pages in ${M_WALL}s"
         done
-        # peers: one host, whole site, their own concurrency setting
+        # peers: one host, whole site, at -j 64 (spider_cli: its own ~30)
         for p in $LAT_PEERS; do
             [[ " $OK_PEERS " == *" $p "* ]] || continue
-            for c in $([[ $p == spider ]] && echo 30 || echo "$LAT_CONCS" | cut -d' ' -f1-2); do
+            for c in $([[ $p == spider ]] && echo 30 || echo 64); do
                 d=$SCRATCH/lat-$p-$c; rm -rf "$d"; mkdir -p "$d"
                 url="http://$NS_ADDR:8090/"
                 case $p in
