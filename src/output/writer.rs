@@ -337,3 +337,25 @@ impl Writer {
         Ok(false)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Commits;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn commits_count_down_and_wake_a_later_waiter() {
+        let c = Commits::default();
+        c.sent();
+        c.sent();
+        assert_eq!(c.waiting(), 2);
+        c.done(0);
+        assert_eq!(c.waiting(), 2, "an empty flush commits nothing");
+        c.done(2);
+        assert_eq!(c.waiting(), 0);
+        // The commit came before anyone waited: the wait still ends.
+        tokio::time::timeout(Duration::from_secs(5), c.committed())
+            .await
+            .expect("a commit before the wait was missed");
+    }
+}
