@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use common::records::{assert_no_panic, error_kind, single};
+use common::records::{ERROR_KINDS, assert_no_panic, error_kind, single};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,22 +19,6 @@ use tokio::io::AsyncWriteExt;
 
 /// Upper bound on any one trawl run.
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The error kinds of SPEC "Output".
-const KINDS: [&str; 12] = [
-    "dns",
-    "connect",
-    "tls",
-    "timeout",
-    "http_status",
-    "too_large",
-    "redirect_limit",
-    "redirect_scheme",
-    "robots",
-    "body",
-    "decode",
-    "invalid_url",
-];
 
 /// A status line and headers announcing `len` bytes of HTML.
 fn html_head(len: usize) -> String {
@@ -395,7 +379,10 @@ async fn garbage_instead_of_http_is_an_error_record_never_a_crash() {
         assert_eq!(records.len(), 1, "{name}: {records:?}");
         let r = &records[0];
         match error_kind(r) {
-            Some(k) => assert!(KINDS.contains(&k), "{name}: kind {k:?} is not in SPEC: {r}"),
+            Some(k) => assert!(
+                ERROR_KINDS.contains(&k),
+                "{name}: kind {k:?} is not in SPEC: {r}"
+            ),
             None => assert!(r["error"].is_null(), "{name}: malformed error: {r}"),
         }
         match expect {

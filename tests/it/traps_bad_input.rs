@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use common::records::{assert_no_panic, error_kind};
+use common::records::{ERROR_KINDS, assert_no_panic, error_kind};
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -24,22 +24,6 @@ use common::{ServerOpts, TestServer, run_command, run_trawl, trawl_command};
 
 /// Upper bound on any one trawl run.
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The error kinds of SPEC "Output".
-const KINDS: [&str; 12] = [
-    "dns",
-    "connect",
-    "tls",
-    "timeout",
-    "http_status",
-    "too_large",
-    "redirect_limit",
-    "redirect_scheme",
-    "robots",
-    "body",
-    "decode",
-    "invalid_url",
-];
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -357,7 +341,7 @@ async fn a_seeds_file_with_odd_bytes_keeps_its_good_lines() {
         );
         for r in &records {
             match error_kind(r) {
-                Some(k) => assert!(KINDS.contains(&k), "{source}: {r}"),
+                Some(k) => assert!(ERROR_KINDS.contains(&k), "{source}: {r}"),
                 None => assert!(r["error"].is_null(), "{source}: {r}"),
             }
         }
@@ -545,7 +529,7 @@ async fn links_with_odd_bytes_are_dropped_or_followed_never_a_crash() {
     );
     for r in &records {
         match error_kind(r) {
-            Some(k) => assert!(KINDS.contains(&k), "{r}"),
+            Some(k) => assert!(ERROR_KINDS.contains(&k), "{r}"),
             None => assert!(r["error"].is_null(), "{r}"),
         }
     }

@@ -55,3 +55,19 @@ pub fn sorted_page_paths(server: &TestServer) -> Vec<String> {
     paths.sort();
     paths
 }
+
+/// The error kinds of SPEC "Output".
+pub const ERROR_KINDS: [&str; 12] = [
+    "dns",
+    "connect",
+    "tls",
+    "timeout",
+    "http_status",
+    "too_large",
+    "redirect_limit",
+    "redirect_scheme",
+    "robots",
+    "body",
+    "decode",
+    "invalid_url",
+];
