@@ -3,16 +3,17 @@
 //! Every option the config file can also set is an `Option<T>` (or an empty
 //! `Vec` / `false`), so `config::Settings::resolve` can tell "not given" from
 //! "given the default". Values with a syntax of their own are parsed here by
-//! the shared parsers in `config::units`, so a bad value is reported by clap
-//! with the flag's name and exits 2.
+//! the shared parsers in `units`, so a bad value is reported by clap with the
+//! flag's name and exits 2. The value enums are `options`'s: the config file
+//! and the rest of the crate use them without depending on clap's types.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use serde::Deserialize;
+use clap::{Args, Parser, Subcommand};
 
-use crate::config::units;
+use crate::options::{Format, ProgressMode, RobotsMode, Scope};
+use crate::units;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -190,41 +191,6 @@ pub struct CrawlArgs {
     /// More on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Jsonl,
-    Csv,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Same host as the seed.
-    Host,
-    /// Same registrable domain as the seed (public suffix list).
-    Domain,
-    /// Under the seed's directory (its path up to the last '/').
-    Prefix,
-    /// Everything.
-    Any,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RobotsMode {
-    Obey,
-    Ignore,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProgressMode {
-    Auto,
-    Always,
-    Never,
 }
 
 #[cfg(test)]

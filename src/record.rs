@@ -1,9 +1,13 @@
-//! The output row (`Record`, exactly SPEC's fields) and the unit of work that
-//! travels through the frontier and the fetcher (`CrawlItem`).
+//! The output row (`Record`, exactly SPEC's fields), the unit of work that
+//! travels through the frontier and the fetcher (`CrawlItem`), and what a
+//! store keeps of a page between passes (`Prior` read back, `PageMeta`
+//! handed over with the record).
 //!
 //! A `CrawlItem` is created once per URL admitted to the frontier and carries
 //! everything its record will need; its redirect hops and retries mutate it in
-//! place, so one URL yields exactly one record.
+//! place, so one URL yields exactly one record. Every record is made by
+//! `CrawlItem::record`, so every record follows one rule for its identity
+//! fields, `fetched_at` and `fields`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +16,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::error::PageError;
-use crate::frontier::scope::Anchor;
-use crate::state::Prior;
+use crate::urls::Anchor;
 
 /// One line of output.
 #[derive(Debug, Clone, Serialize)]
@@ -127,33 +130,82 @@ impl CrawlItem {
         }
     }
 
-    /// A record for this item with no response: an error before or instead of a fetch.
-    pub fn error_record(&self, error: PageError) -> Record {
-        let mut r = self.blank_record();
-        r.error = Some(error);
-        r
-    }
-
-    /// A record with the identity fields filled and nothing fetched.
-    pub fn blank_record(&self) -> Record {
+    /// The record of this item, and the one place records are made: the
+    /// identity fields come from the item, `fields` starts as `empty_fields`
+    /// (one key per `--select`, null or `[]`), and `fetched_at` is set when
+    /// there was a response (`status`).
+    pub fn record(
+        &self,
+        status: Option<u16>,
+        empty_fields: &serde_json::Map<String, serde_json::Value>,
+    ) -> Record {
         Record {
             url: self.url.to_string(),
             final_url: self.current.to_string(),
             seed: self.seed.clone(),
             parent: self.parent.clone(),
             depth: self.depth,
-            status: None,
+            status,
             content_type: None,
             bytes: 0,
             elapsed_ms: self.elapsed.as_millis() as u64,
             attempts: self.attempts,
-            fetched_at: None,
+            fetched_at: status.map(|_| now_rfc3339()),
             title: None,
             links: Vec::new(),
-            fields: serde_json::Map::new(),
+            fields: empty_fields.clone(),
             error: None,
             body: None,
             unchanged: None,
         }
     }
+
+    /// The record of an item that got no response: an error before or
+    /// instead of a request.
+    pub fn error_record(
+        &self,
+        error: PageError,
+        empty_fields: &serde_json::Map<String, serde_json::Value>,
+    ) -> Record {
+        let mut r = self.record(None, empty_fields);
+        r.error = Some(error);
+        r
+    }
+}
+
+/// The current time as a record's `fetched_at` (RFC 3339, UTC, seconds).
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// What an earlier pass stored about a page (`--state` recrawls): the
+/// validators of a conditional request and what an unchanged record repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prior {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub title: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<u128>,
+    /// All links of the page, and those of them marked nofollow.
+    pub links: Vec<String>,
+    pub nofollow: Vec<String>,
+}
+
+/// What a store may keep of a finished page besides its record, for the
+/// next pass: its key, validators, body hash and which links were nofollow.
+/// Handed to the writer with the record, and from there to the store.
+#[derive(Debug, Default)]
+pub struct PageMeta {
+    /// `normalize::key` of the record's `url`.
+    pub key: u128,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<u128>,
+    /// The links of `record.links` marked nofollow.
+    pub nofollow: Vec<String>,
+    /// The page was not read again (a 304, or no request at all): the store
+    /// keeps the links and validators it has.
+    pub kept: bool,
 }

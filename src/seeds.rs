@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::frontier::normalize::parse_absolute;
+use crate::urls::normalize::parse_absolute;
 
 /// How many parsed seeds may wait in the channel.
 const CHANNEL: usize = 1024;

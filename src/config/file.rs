@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::{Format, ProgressMode, RobotsMode, Scope};
+use crate::options::{Format, ProgressMode, RobotsMode, Scope};
 
 /// A duration or size written either as a number or as a string with a unit.
 #[derive(Debug, Clone, Deserialize)]

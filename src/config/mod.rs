@@ -7,7 +7,6 @@
 //! error names the flag or key and the bad value, and maps to exit code 2.
 
 pub mod file;
-pub mod units;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,16 +16,11 @@ use std::time::Duration;
 use regex::Regex;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::cli::{CrawlArgs, Format, ProgressMode, RobotsMode, Scope};
+use crate::cli::CrawlArgs;
 use crate::extract::FieldSpec;
+use crate::options::{Format, Mode, ProgressMode, RobotsMode, Scope};
+use crate::units;
 use file::{FileConfig, HostTable, NumOrStr};
-
-/// `crawl` follows links; `fetch` fetches exactly what it is given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Crawl,
-    Fetch,
-}
 
 /// Per-host overrides from `[hosts."NAME"]`.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +56,9 @@ pub struct Settings {
     pub max_body: u64,
     pub max_redirects: u32,
     pub fields: Vec<FieldSpec>,
+    /// `fields` of a record before extraction fills it: one key per field,
+    /// null for `--select`, `[]` for `--select-all`.
+    pub empty_fields: serde_json::Map<String, serde_json::Value>,
     pub body: bool,
     pub state: Option<PathBuf>,
     pub changed_only: bool,
@@ -225,6 +222,7 @@ impl Settings {
                 .or(file_size("max_body", &file.max_body)?)
                 .unwrap_or(10 << 20),
             max_redirects: args.max_redirects.or(file.max_redirects).unwrap_or(10),
+            empty_fields: crate::extract::empty_fields(&fields),
             fields,
             body: args.body || file.body.unwrap_or(false),
             state: args.state.or(file.state),

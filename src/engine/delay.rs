@@ -82,7 +82,7 @@ impl DelayQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frontier::scope::Anchor;
+    use crate::urls::Anchor;
     use std::sync::Arc;
     use std::time::Duration;
 

@@ -10,43 +10,46 @@
 //! the delay heap. Because every hop and retry comes back through here, the
 //! per-host limits hold for all of them.
 //!
+//! What the crawl remembers is the store's (`state::Store`, through
+//! `Backlog`): the engine asks it whether a link is known, admits new ones,
+//! queues what it hands out, and sends each record's `PageMeta` with the
+//! record so the writer can acknowledge it. How a request is made is the
+//! transport's (`fetch::transport`), behind the `Fetcher`.
+//!
 //! Stopping: `--max-pages` and `--max-time` stop new pages but let started
-//! ones (hops, retries) finish; a signal stops everything but requests in
-//! flight, which get 10 s; a closed output stops at once.
+//! ones (hops, retries) finish; a signal or a failed store stops everything
+//! but requests in flight, which get 10 s; a closed output stops at once.
+
+mod delay;
+mod redirect;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::OptionFuture;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, Interval, sleep_until};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::config::Settings;
-use crate::fetch::retry;
-use crate::fetch::{FetchCtx, Outcome, PageMeta};
+use crate::error::PageError;
+use crate::fetch::transport::{Exchange, Transport};
+use crate::fetch::{Fetcher, Outcome, retry};
 use crate::frontier::hosts::{HostId, Job};
-use crate::frontier::normalize;
-use crate::frontier::seen::Seen;
 use crate::frontier::{self, Frontier};
-use crate::output::{Commits, Stats, WriterMsg};
+use crate::output::{Finished, Handoff, Stats};
 use crate::progress::{Progress, Snapshot};
-use crate::record::Record;
-use crate::state::{Done, Row};
+use crate::record::{CrawlItem, PageMeta, Record, Source};
+use crate::state::{Acks, Admission, Backlog, Store, StoreError};
+use crate::urls::{Anchor, normalize};
+use delay::DelayQueue;
 
 /// How long requests in flight may finish after a signal (SPEC "Shutdown").
 const GRACE: Duration = Duration::from_secs(10);
 /// Seeds are read from their channel only while fewer fresh items wait.
 const SEED_LOW_WATER: usize = 10_000;
-/// With `--state`, rows are loaded back from the store, this many at a time,
-/// when fewer than `LOAD_LOW` fresh items wait in memory.
-const LOAD_BATCH: usize = 2_000;
-const LOAD_LOW: usize = 1_000;
-/// Rows per admission message to the store.
-const ADMIT_CHUNK: usize = 256;
 
 /// Why the crawl stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,118 +58,110 @@ pub enum Stop {
     Limit,
     /// SIGINT/SIGTERM: only requests in flight finish, within the grace.
     Signal,
+    /// The store failed: like a signal, then the run exits 1.
+    StoreFailed,
     /// The output went away: stop now.
     OutputClosed,
 }
 
-/// How a run ended.
-pub struct EngineEnd {
-    pub stats: Stats,
-    pub stop: Option<Stop>,
-    /// An error that ended the run (the state store failed).
-    pub fatal: Option<String>,
-    /// Every URL of the crawl has its record (with `--state`: the next run recrawls).
-    pub pass_complete: bool,
-    /// URLs left for a later run (a lower bound when stopped by a signal).
-    pub pending: u64,
+impl Stop {
+    /// Only requests in flight may finish.
+    fn draining(self) -> bool {
+        matches!(self, Stop::Signal | Stop::StoreFailed)
+    }
 }
 
-mod delay;
-mod redirect;
+/// How a run ended.
+pub struct EngineEnd<S> {
+    pub stats: Stats,
+    pub stop: Option<Stop>,
+    /// The store failure that ended the run.
+    pub fatal: Option<StoreError>,
+    /// Seeds were left unread.
+    pub more_seeds: bool,
+    /// The store, for the end of the pass.
+    pub store: S,
+}
 
-use delay::DelayQueue;
+/// The seed channel and whether it is still open.
+pub struct Seeds {
+    rx: mpsc::Receiver<Url>,
+    open: bool,
+}
 
-pub struct Engine<S: Seen> {
+pub struct Engine<S: Store, T: Transport> {
     settings: Arc<Settings>,
-    frontier: Frontier<S>,
-    ctx: Arc<FetchCtx>,
+    frontier: Frontier,
+    backlog: Backlog<S>,
+    fetcher: Arc<Fetcher<T>>,
     tasks: JoinSet<Outcome>,
     task_hosts: HashMap<tokio::task::Id, HostId>,
     delayed: DelayQueue,
-    records: mpsc::Sender<WriterMsg>,
-    /// With `--state`: finished pages whose record the store has not
-    /// committed yet; they hold their `--concurrency` slot until it has.
-    commits: Option<Arc<Commits>>,
+    records: mpsc::Sender<Box<Handoff>>,
+    /// Records on their way to a store that holds their slot until its ack.
+    acks: Option<Arc<Acks>>,
+    store_failed: CancellationToken,
+    keeps_pages: bool,
     stats: Stats,
     pages_started: u64,
     stop: Option<Stop>,
-    fatal: Option<String>,
-    /// Fresh items dropped from memory by a stop (still pending in the state).
-    dropped: usize,
+    grace_end: Option<Instant>,
+    fatal: Option<StoreError>,
     progress: Progress,
 }
 
-impl<S: Seen> Engine<S> {
+impl<S: Store, T: Transport> Engine<S, T> {
     pub fn new(
         settings: Arc<Settings>,
-        seen: S,
-        ctx: Arc<FetchCtx>,
-        records: mpsc::Sender<WriterMsg>,
+        store: S,
+        fetcher: Arc<Fetcher<T>>,
+        records: mpsc::Sender<Box<Handoff>>,
         progress: Progress,
     ) -> Self {
         Engine {
-            frontier: Frontier::new(seen, settings.clone()),
+            frontier: Frontier::new(settings.clone()),
+            acks: store.acks(),
+            store_failed: store.failed(),
+            keeps_pages: store.keeps_pages(),
+            backlog: Backlog::new(store),
             settings,
-            ctx,
+            fetcher,
             tasks: JoinSet::new(),
             task_hosts: HashMap::new(),
             delayed: DelayQueue::default(),
             records,
-            commits: None,
             stats: Stats::default(),
             pages_started: 0,
             stop: None,
+            grace_end: None,
             fatal: None,
-            dropped: 0,
             progress,
         }
     }
 
-    /// Keeps the frontier in the state store (`--state`), and holds each
-    /// finished page's slot until `commits` says its record is stored: a
-    /// kill -9 then repeats at most `--concurrency` pages.
-    pub fn spill_to_state(&mut self, commits: Arc<Commits>) {
-        self.frontier.spill_to_state();
-        self.commits = Some(commits);
-    }
-
     /// Slots taken: requests in flight plus records waiting for the store.
     fn busy(&self) -> usize {
-        self.tasks.len() + self.commits.as_ref().map_or(0, |c| c.waiting())
+        self.tasks.len() + self.acks.as_ref().map_or(0, |a| a.waiting())
     }
 
     /// Crawls until the work is done or a stop condition ends it.
     pub async fn run(
         mut self,
         first_seed: Url,
-        mut seeds: mpsc::Receiver<Url>,
+        seeds: mpsc::Receiver<Url>,
         shutdown: CancellationToken,
         output_closed: CancellationToken,
-    ) -> EngineEnd {
+    ) -> EngineEnd<S> {
         let started = Instant::now();
         let max_time = self.settings.max_time.map(|d| started + d);
-        let mut grace_end: Option<Instant> = None;
-        let mut seeds_open = true;
+        let mut seeds = Seeds {
+            rx: seeds,
+            open: true,
+        };
         let mut tick = tokio::time::interval(Duration::from_millis(250));
-        // With --state: the frontier's rows come back from the store in id order.
-        let mut load: Option<oneshot::Receiver<Result<Vec<Row>, String>>> = None;
-        let mut cursor: i64 = 0;
-        self.frontier.add_seed(first_seed);
-
+        self.add_seed(first_seed);
         loop {
-            // Seeds: keep the fresh queues fed, never flooded.
-            while seeds_open
-                && self.fresh_allowed()
-                && self.frontier.hosts.queued().0 < SEED_LOW_WATER
-            {
-                match seeds.try_recv() {
-                    Ok(url) => {
-                        self.frontier.add_seed(url);
-                    }
-                    Err(mpsc::error::TryRecvError::Empty) => break,
-                    Err(mpsc::error::TryRecvError::Disconnected) => seeds_open = false,
-                }
-            }
+            self.feed_seeds(&mut seeds);
             let now = Instant::now();
             if max_time.is_some_and(|t| now >= t) && self.stop.is_none() {
                 tracing::info!("--max-time reached: no new pages");
@@ -174,136 +169,127 @@ impl<S: Seen> Engine<S> {
             }
             self.release_due(now);
             self.frontier.hosts.wake(now);
-            for record in self.dispatch() {
-                self.emit(record).await;
+            for (item, err) in self.dispatch() {
+                let record = item.error_record(err, &self.settings.empty_fields);
+                self.emit(&item, record, None, None).await;
             }
-            self.flush_admissions().await;
-
-            match self.stop {
-                Some(Stop::OutputClosed) => break,
-                Some(Stop::Signal) if self.tasks.is_empty() => break,
-                Some(Stop::Signal) if grace_end.is_some_and(|g| now >= g) => {
-                    tracing::warn!(
-                        "{} requests still in flight after {GRACE:?}; abandoning them",
-                        self.tasks.len()
-                    );
-                    break;
-                }
-                _ => {}
-            }
-            let (fresh, resume) = self.frontier.hosts.queued();
-            if load.is_none()
-                && !self.frontier.caught_up
-                && self.fresh_allowed()
-                && fresh < LOAD_LOW
-            {
-                let (reply, rx) = oneshot::channel();
-                let msg = WriterMsg::Load {
-                    after: cursor,
-                    limit: LOAD_BATCH,
-                    reply,
-                };
-                if self.records.send(msg).await.is_ok() {
-                    load = Some(rx);
-                    self.frontier.dirty = false;
-                }
-            }
-            let more_fresh = self.fresh_allowed()
-                && (fresh > 0 || seeds_open || !self.frontier.caught_up || load.is_some());
-            if self.tasks.is_empty() && resume == 0 && self.delayed.is_empty() && !more_fresh {
+            self.flush().await;
+            if self.finished(now, seeds.open) {
                 break;
             }
-
-            let want_seeds = seeds_open && self.fresh_allowed() && fresh < SEED_LOW_WATER;
             let wake = [
                 self.frontier.hosts.next_wake(),
                 self.delayed.next_at(),
                 max_time.filter(|_| self.stop.is_none()),
-                grace_end,
+                self.grace_end,
             ]
             .into_iter()
             .flatten()
             .min();
-            tokio::select! {
-                biased;
-                _ = shutdown.cancelled(), if self.stop != Some(Stop::Signal) && self.stop != Some(Stop::OutputClosed) => {
-                    self.stop = Some(Stop::Signal);
-                    grace_end = Some(Instant::now() + GRACE);
-                    self.delayed.clear();
-                    self.dropped += self.frontier.hosts.drop_fresh();
-                }
-                _ = output_closed.cancelled(), if self.stop != Some(Stop::OutputClosed) => {
-                    self.stop = Some(Stop::OutputClosed);
-                }
-                Some(joined) = self.tasks.join_next_with_id() => self.handle(joined).await,
-                Some(rows) = OptionFuture::from(load.as_mut()), if load.is_some() => {
-                    load = None;
-                    match rows {
-                        Ok(Ok(rows)) => {
-                            // The load saw every row admitted before it was
-                            // asked for (one FIFO channel): a short answer with
-                            // nothing admitted since means the store is drained.
-                            if rows.len() < LOAD_BATCH && !self.frontier.dirty {
-                                self.frontier.caught_up = true;
-                            }
-                            cursor = rows.last().map_or(cursor, |r| r.id);
-                            for row in rows {
-                                self.frontier.enqueue_row(row);
-                            }
-                        }
-                        Ok(Err(e)) => {
-                            self.fatal = Some(e);
-                            self.stop = Some(Stop::OutputClosed);
-                        }
-                        Err(_) => self.stop = Some(Stop::OutputClosed),
-                    }
-                }
-                seed = seeds.recv(), if want_seeds => match seed {
-                    Some(url) => { self.frontier.add_seed(url); }
-                    None => seeds_open = false,
-                },
-                _ = sleep_until(wake.unwrap_or(now)), if wake.is_some() => {}
-                () = commits_of(&self.commits), if self.busy() > self.tasks.len() => {}
-                _ = tick.tick(), if self.progress.enabled() => self.show_progress(started),
-            }
+            let signals = (&shutdown, &output_closed);
+            self.wait(&mut seeds, signals, wake, &mut tick, started)
+                .await;
         }
+        self.end(seeds, started).await
+    }
 
+    /// Whether the loop is over: stopped, or nothing left to do. Starts a
+    /// lease from the store when the queues run low.
+    fn finished(&mut self, now: Instant, seeds_open: bool) -> bool {
+        match self.stop {
+            Some(Stop::OutputClosed) => return true,
+            Some(s) if s.draining() && self.tasks.is_empty() => return true,
+            Some(s) if s.draining() && self.grace_end.is_some_and(|g| now >= g) => {
+                tracing::warn!(
+                    "{} requests still in flight after {GRACE:?}; abandoning them",
+                    self.tasks.len()
+                );
+                return true;
+            }
+            _ => {}
+        }
+        let (fresh, resume) = self.frontier.hosts.queued();
+        if self.fresh_allowed() {
+            self.backlog.refill(fresh);
+        }
+        let more_fresh =
+            self.fresh_allowed() && (fresh > 0 || seeds_open || self.backlog.has_more());
+        self.tasks.is_empty() && resume == 0 && self.delayed.is_empty() && !more_fresh
+    }
+
+    /// Waits for the next thing to happen and handles it.
+    async fn wait(
+        &mut self,
+        seeds: &mut Seeds,
+        (shutdown, output_closed): (&CancellationToken, &CancellationToken),
+        wake: Option<Instant>,
+        tick: &mut Interval,
+        started: Instant,
+    ) {
+        let (fresh, _) = self.frontier.hosts.queued();
+        let want_seeds = seeds.open && self.fresh_allowed() && fresh < SEED_LOW_WATER;
+        let draining = self.stop.is_some_and(Stop::draining);
+        let closed = self.stop == Some(Stop::OutputClosed);
+        // Any ack wakes the loop, also one that came after `dispatch` saw
+        // its slot taken (`Acks` keeps that wake as a permit).
+        let acks = self.acks.clone();
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled(), if !draining && !closed => self.drain(Stop::Signal),
+            _ = output_closed.cancelled(), if !closed => self.stop = Some(Stop::OutputClosed),
+            _ = self.store_failed.cancelled(), if self.fatal.is_none() => {
+                let e = self.backlog.store().error();
+                self.fail(e.unwrap_or_else(|| StoreError::Failed {
+                    path: "?".into(),
+                    why: "the store failed".into(),
+                }));
+            }
+            Some(joined) = self.tasks.join_next_with_id() => self.handle(joined).await,
+            rows = self.backlog.leased(), if self.backlog.leasing() => match rows {
+                Ok(rows) => rows.into_iter().for_each(|f| self.frontier.enqueue(f)),
+                Err(e) => self.fail(e),
+            },
+            seed = seeds.rx.recv(), if want_seeds => match seed {
+                Some(url) => self.add_seed(url),
+                None => seeds.open = false,
+            },
+            _ = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
+            () = acked(acks.as_deref()), if acks.is_some() => {}
+            _ = tick.tick(), if self.progress.enabled() => self.show_progress(started),
+        }
+    }
+
+    /// Stops scheduling; requests in flight finish within the grace.
+    fn drain(&mut self, why: Stop) {
+        if self.stop == Some(Stop::OutputClosed) {
+            return;
+        }
+        self.stop = Some(why);
+        self.grace_end.get_or_insert_with(|| Instant::now() + GRACE);
+        self.delayed.clear();
+        self.frontier.hosts.drop_fresh();
+    }
+
+    /// The store failed: drain, then the run ends with its error.
+    fn fail(&mut self, e: StoreError) {
+        if self.fatal.is_none() {
+            tracing::error!("{e}; finishing the requests in flight");
+            self.fatal = Some(e);
+        }
+        self.drain(Stop::StoreFailed);
+    }
+
+    /// After the loop: what is left for another run.
+    async fn end(mut self, mut seeds: Seeds, started: Instant) -> EngineEnd<S> {
         self.tasks.abort_all();
         self.progress.finish();
-        // Work left for another run: queued, waiting, on disk, or unread seeds.
-        let (fresh, resume) = self.frontier.hosts.queued();
-        let more_seeds = seeds_open
+        let more_seeds = seeds.open
             && !matches!(
-                seeds.try_recv(),
+                seeds.rx.try_recv(),
                 Err(mpsc::error::TryRecvError::Disconnected)
             );
-        let mut pending = (fresh + resume + self.delayed.len() + self.dropped) as u64;
-        if self.settings.state.is_some() && self.fatal.is_none() {
-            // The store knows what is left, once everything sent is applied.
-            self.flush_admissions().await;
-            let (reply, rx) = oneshot::channel();
-            if self
-                .records
-                .send(WriterMsg::CountPending { reply })
-                .await
-                .is_ok()
-            {
-                match rx.await {
-                    Ok(Ok(n)) => pending = n,
-                    Ok(Err(e)) => self.fatal = Some(e),
-                    Err(_) => {}
-                }
-            }
-        }
-        // A run stopped by a limit right after its last page still completes the pass.
-        let pass_complete = match self.stop {
-            None => true,
-            Some(Stop::Limit) => pending == 0 && !more_seeds && load.is_none(),
-            Some(_) => false,
-        };
-        if pass_complete && self.settings.state.is_some() && self.fatal.is_none() {
-            // Every page of this pass has its record: the next run recrawls.
-            let _ = self.records.send(WriterMsg::FinishPass).await;
+        if self.fatal.is_none() {
+            self.flush().await;
         }
         let mut stats = self.stats;
         stats.finish(started.elapsed(), self.stop == Some(Stop::Signal));
@@ -311,8 +297,20 @@ impl<S: Seen> Engine<S> {
             stats,
             stop: self.stop,
             fatal: self.fatal,
-            pass_complete,
-            pending,
+            more_seeds,
+            store: self.backlog.into_store(),
+        }
+    }
+
+    /// Seeds: keep the fresh queues fed, never flooded.
+    fn feed_seeds(&mut self, seeds: &mut Seeds) {
+        while seeds.open && self.fresh_allowed() && self.frontier.hosts.queued().0 < SEED_LOW_WATER
+        {
+            match seeds.rx.try_recv() {
+                Ok(url) => self.add_seed(url),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => seeds.open = false,
+            }
         }
     }
 
@@ -326,10 +324,13 @@ impl<S: Seen> Engine<S> {
     }
 
     /// Starts requests while there are free slots and hosts that may be asked
-    /// now; returns the records of URLs refused without a request (robots).
-    fn dispatch(&mut self) -> Vec<Record> {
+    /// now; returns the URLs refused without a request (robots), with why.
+    fn dispatch(&mut self) -> Vec<(CrawlItem, PageError)> {
         let mut refused = Vec::new();
-        if matches!(self.stop, Some(Stop::Signal | Stop::OutputClosed)) {
+        if self
+            .stop
+            .is_some_and(|s| s.draining() || s == Stop::OutputClosed)
+        {
             return refused;
         }
         while self.busy() < self.settings.concurrency {
@@ -337,13 +338,13 @@ impl<S: Seen> Engine<S> {
             let Some((host, job)) = self.frontier.hosts.next(fresh_ok) else {
                 break;
             };
-            let ctx = self.ctx.clone();
+            let fetcher = self.fetcher.clone();
             let handle = match job {
                 Job::Refused(item, err) => {
-                    refused.push(item.error_record(err));
+                    refused.push((item, err));
                     continue;
                 }
-                Job::Robots(url) => self.tasks.spawn(async move { ctx.robots(url).await }),
+                Job::Robots(url) => self.tasks.spawn(async move { fetcher.robots(url).await }),
                 Job::Page(item) => {
                     if item.attempts == 0 && item.hops.is_empty() {
                         self.pages_started += 1;
@@ -355,13 +356,13 @@ impl<S: Seen> Engine<S> {
                             self.stop = Some(Stop::Limit);
                         }
                     }
-                    self.tasks.spawn(async move { ctx.fetch(item).await })
+                    self.tasks.spawn(async move { fetcher.fetch(item).await })
                 }
             };
             self.task_hosts.insert(handle.id(), host);
         }
         if self.stop == Some(Stop::Limit) && self.frontier.hosts.queued().0 > 0 {
-            self.dropped += self.frontier.hosts.drop_fresh();
+            self.frontier.hosts.drop_fresh();
         }
         refused
     }
@@ -407,34 +408,20 @@ impl<S: Seen> Engine<S> {
                 record,
                 follow,
                 meta,
+                retry_after,
+                exchange,
             } => {
                 hosts.complete(host);
                 match record.status {
-                    Some(429 | 503) => hosts.slow_down(host, meta.retry_after),
+                    Some(429 | 503) => hosts.slow_down(host, retry_after),
                     Some(s) if s < 400 => hosts.recover(host),
                     _ => {}
                 }
-                // Links are admitted even while stopping: with --state they
-                // are the next run's work, and the page is about to be done.
-                if !follow.is_empty() {
-                    let source = frontier::source_of(&item, Arc::from(record.url.as_str()));
-                    for (i, key) in follow {
-                        // Most links of a site were seen already: only the
-                        // others are parsed again (they were serialized from
-                        // a parsed URL, so they parse).
-                        if self.frontier.is_seen(key) {
-                            continue;
-                        }
-                        let link = record
-                            .links
-                            .get(i as usize)
-                            .and_then(|l| Url::parse(l).ok());
-                        if let Some(link) = link {
-                            self.frontier.add_link(&source, &link, key);
-                        }
-                    }
-                }
-                self.emit_with(*record, Some(meta)).await;
+                // Links are admitted even while stopping: with a store that
+                // keeps them they are the next run's work, and the page is
+                // about to be done.
+                self.admit_links(&item, &record, follow);
+                self.emit(&item, *record, Some(meta), exchange).await;
             }
             Outcome::Redirect {
                 item,
@@ -463,7 +450,7 @@ impl<S: Seen> Engine<S> {
                 } else if pause.is_some() {
                     hosts.slow_down(host, pause);
                 }
-                if self.stop == Some(Stop::Signal) {
+                if self.stop.is_some_and(Stop::draining) {
                     return;
                 }
                 tracing::debug!("retrying {} in {after:?}: {reason}", item.current);
@@ -472,68 +459,96 @@ impl<S: Seen> Engine<S> {
         }
     }
 
-    async fn emit(&mut self, record: Record) {
-        self.emit_with(record, None).await;
-    }
-
-    /// Counts `record` and sends it to the writer; with `--state`, with what
-    /// the store keeps of the page (`meta` from a fetch, if there was one).
-    async fn emit_with(&mut self, record: Record, meta: Option<PageMeta>) {
-        // The store must hold a page's links before it holds the page as done:
-        // the same channel carries both, in order.
-        self.flush_admissions().await;
-        self.stats.add(&record);
-        let done = self.settings.state.as_ref().and_then(|_| {
-            let key = normalize::key(&Url::parse(&record.url).ok()?);
-            let meta = meta.unwrap_or(PageMeta {
-                kept: true,
-                ..PageMeta::default()
-            });
-            let fresh = !meta.kept;
-            Some(Box::new(Done {
-                key,
-                status: record.status,
-                final_url: record.final_url.clone(),
-                content_type: record.content_type.clone(),
-                title: record.title.clone(),
-                fetched_at: record.fetched_at.clone(),
-                etag: meta.etag,
-                last_modified: meta.last_modified,
-                body_hash: meta.body_hash,
-                links_json: None,
-                store_links: fresh,
-                nofollow: fresh.then_some(meta.nofollow),
-            }))
-        });
-        let show = !(self.settings.changed_only && record.unchanged == Some(true));
-        if let (Some(commits), Some(_)) = (&self.commits, &done) {
-            commits.sent();
-        }
-        let msg = WriterMsg::Record {
-            record: Box::new(record),
-            done,
-            show,
-        };
-        if self.records.send(msg).await.is_err() {
-            self.stop = Some(Stop::OutputClosed);
-        }
-    }
-
-    /// Sends the URLs admitted since the last call to the store, in chunks,
-    /// so the bounded channel bounds rows and not just messages (a page may
-    /// carry ten thousand links).
-    async fn flush_admissions(&mut self) {
-        if self.frontier.outbox.is_empty() {
+    /// Offers the followable links of a finished page to the crawl.
+    fn admit_links(&mut self, item: &CrawlItem, record: &Record, follow: Vec<(u32, u128)>) {
+        if follow.is_empty() {
             return;
         }
-        let mut rows = std::mem::take(&mut self.frontier.outbox);
-        while !rows.is_empty() {
-            let rest = rows.split_off(rows.len().min(ADMIT_CHUNK));
-            if self.records.send(WriterMsg::Admit(rows)).await.is_err() {
-                self.stop = Some(Stop::OutputClosed);
-                return;
+        let source = frontier::source_of(item, Arc::from(record.url.as_str()));
+        for (i, key) in follow {
+            // Most links of a site were seen already: only the others are
+            // parsed again (they were serialized from a parsed URL, so they
+            // parse).
+            if self.backlog.seen(key) {
+                continue;
             }
-            rows = rest;
+            let Some(link) = record
+                .links
+                .get(i as usize)
+                .and_then(|l| Url::parse(l).ok())
+            else {
+                continue;
+            };
+            if let Some(host) = self.frontier.admit_link(&source, &link) {
+                self.admit(host, key, &link, &source);
+            }
+        }
+    }
+
+    /// Queues a seed (depth 0) unless the crawl has it already.
+    fn add_seed(&mut self, url: Url) {
+        let key = normalize::key(&url);
+        if self.backlog.seen(key) {
+            return;
+        }
+        let host = self.frontier.seed_host(&url);
+        let source = Arc::new(Source {
+            seed: Arc::from(url.as_str()),
+            anchor: Arc::new(Anchor::new(&url)),
+            parent: None,
+            depth: 0,
+        });
+        self.admit(host, key, &url, &source);
+    }
+
+    /// Admits a URL the frontier let in; queues it if the store hands it back.
+    fn admit(&mut self, host: HostId, key: u128, url: &Url, source: &Arc<Source>) {
+        let admission = Admission {
+            key,
+            url: url.as_str().into(),
+            source: Arc::clone(source),
+        };
+        if let Some(fresh) = self.backlog.admit(admission) {
+            self.frontier.hosts.push_fresh(host, fresh);
+        }
+    }
+
+    /// Sends the buffered admissions to the store.
+    async fn flush(&mut self) {
+        if let Err(e) = self.backlog.flush().await {
+            self.fail(e);
+        }
+    }
+
+    /// Counts `record` and sends it to the writer, with what a store that
+    /// keeps pages keeps of it (`meta`; without one, nothing was read again).
+    async fn emit(
+        &mut self,
+        item: &CrawlItem,
+        record: Record,
+        meta: Option<PageMeta>,
+        exchange: Option<Box<Exchange>>,
+    ) {
+        // The store must hold a page's links before it holds the page as
+        // done: they are sent before the record goes to the writer.
+        self.flush().await;
+        self.stats.add(&record);
+        let meta = self.keeps_pages.then(|| {
+            Box::new(meta.unwrap_or_else(|| PageMeta {
+                key: normalize::key(&item.url),
+                kept: true,
+                ..PageMeta::default()
+            }))
+        });
+        if let Some(acks) = &self.acks {
+            acks.handed();
+        }
+        let handoff = Box::new(Handoff {
+            page: Finished { record, exchange },
+            meta,
+        });
+        if self.records.send(handoff).await.is_err() {
+            self.stop = Some(Stop::OutputClosed);
         }
     }
 
@@ -554,10 +569,10 @@ impl<S: Seen> Engine<S> {
     }
 }
 
-/// The next commit of the store, or never without one.
-async fn commits_of(commits: &Option<Arc<Commits>>) {
-    match commits {
-        Some(c) => c.committed().await,
+/// The next acknowledgement of the store, or never without one.
+async fn acked(acks: Option<&Acks>) {
+    match acks {
+        Some(a) => a.acked().await,
         None => std::future::pending().await,
     }
 }

@@ -6,30 +6,23 @@
 
 use std::sync::Arc;
 
-use tokio::sync::oneshot;
 use url::Url;
 
-use super::{Engine, Stop};
-use crate::config::Mode;
+use super::Engine;
 use crate::error::{ErrorKind, PageError};
-use crate::frontier::Frontier;
-use crate::frontier::normalize;
-use crate::frontier::scope::Anchor;
-use crate::frontier::seen::Seen;
-use crate::output::WriterMsg;
-use crate::record::CrawlItem;
+use crate::fetch::transport::Transport;
+use crate::options::Mode;
+use crate::record::{CrawlItem, Source};
+use crate::state::{Admission, Store};
+use crate::urls::{Anchor, normalize};
 
-impl<S: Seen> Engine<S> {
+impl<S: Store, T: Transport> Engine<S, T> {
     /// Decides the next hop of a redirect (SPEC error kinds and dedupe rules).
     pub(super) async fn redirect(&mut self, mut item: CrawlItem, status: u16, location: &str) {
         let settings = self.settings.clone();
         let end = |item: &CrawlItem, target: &str, error: Option<PageError>| {
-            let mut r = item.blank_record();
-            r.status = Some(status);
+            let mut r = item.record(Some(status), &settings.empty_fields);
             r.final_url = target.to_string();
-            r.fetched_at =
-                Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
-            r.fields = crate::extract::empty_fields(&settings.fields);
             r.error = error;
             r
         };
@@ -41,7 +34,7 @@ impl<S: Seen> Engine<S> {
                     format!("unparsable Location {location:?}: {e}"),
                 );
                 let r = end(&item, item.current.as_str(), Some(err));
-                return self.emit(r).await;
+                return self.emit(&item, r, None, None).await;
             }
         };
         target.set_fragment(None);
@@ -51,7 +44,7 @@ impl<S: Seen> Engine<S> {
                 format!("redirect to a non-http(s) URL: {target}"),
             );
             let r = end(&item, target.as_str(), Some(err));
-            return self.emit(r).await;
+            return self.emit(&item, r, None, None).await;
         }
         let key = normalize::key(&target);
         if normalize::key(&item.current) == key
@@ -62,7 +55,7 @@ impl<S: Seen> Engine<S> {
                 format!("redirect loop back to {target}"),
             );
             let r = end(&item, target.as_str(), Some(err));
-            return self.emit(r).await;
+            return self.emit(&item, r, None, None).await;
         }
         if item.hops.len() as u32 >= self.settings.max_redirects {
             let err = PageError::new(
@@ -73,17 +66,17 @@ impl<S: Seen> Engine<S> {
                 ),
             );
             let r = end(&item, target.as_str(), Some(err));
-            return self.emit(r).await;
+            return self.emit(&item, r, None, None).await;
         }
         let crawling = self.settings.mode == Mode::Crawl;
         if crawling && item.depth > 0 && !self.frontier.in_scope(&item, &target) {
             let r = end(&item, target.as_str(), None);
-            return self.emit(r).await;
+            return self.emit(&item, r, None, None).await;
         }
         if !self.claim(&item, &target).await {
             // Already fetched or queued elsewhere in the crawl: not fetched again.
             let r = end(&item, target.as_str(), None);
-            return self.emit(r).await;
+            return self.emit(&item, r, None, None).await;
         }
         if crawling && item.depth == 0 {
             // A seed that redirects (http → https, a bare domain → www) is
@@ -97,35 +90,25 @@ impl<S: Seen> Engine<S> {
         self.frontier.hosts.push_resume(host, item);
     }
 
-    /// Marks a redirect target seen; `false` if the crawl had it already.
-    /// With `--state` the store has the last word (the cache may have forgotten).
+    /// Marks a redirect target seen; `false` if the crawl had it already
+    /// (the store has the last word: a memory cache may have forgotten).
     async fn claim(&mut self, item: &CrawlItem, target: &Url) -> bool {
-        if !self.frontier.mark_seen(target) {
-            return false;
-        }
-        if !self.frontier.store_decides() {
-            return true;
-        }
-        self.flush_admissions().await;
-        let (reply, rx) = oneshot::channel();
-        let row = Frontier::<S>::claim_row(item, target);
-        if self
-            .records
-            .send(WriterMsg::Claim { row, reply })
-            .await
-            .is_err()
-        {
-            self.stop = Some(Stop::OutputClosed);
-            return false;
-        }
-        match rx.await {
-            Ok(Ok(new)) => new,
-            Ok(Err(e)) => {
-                self.fatal = Some(e);
-                self.stop = Some(Stop::OutputClosed);
+        let admission = Admission {
+            key: normalize::key(target),
+            url: target.as_str().into(),
+            source: Arc::new(Source {
+                seed: item.seed.clone(),
+                anchor: item.anchor.clone(),
+                parent: item.parent.clone(),
+                depth: item.depth,
+            }),
+        };
+        match self.backlog.claim(admission).await {
+            Ok(new) => new,
+            Err(e) => {
+                self.fail(e);
                 false
             }
-            Err(_) => false,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use scraper::{Html, Selector};
 use url::Url;
 
-use crate::frontier::normalize;
+use crate::urls::normalize;
 
 /// One link of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -113,7 +113,7 @@ mod tests {
     fn token_scan_and_dom_agree() {
         let u = Url::parse("http://a.test/dir/page.html").unwrap();
         let dummy = select::FieldSpec::new(
-            crate::config::units::parse_select("x=nothing-matches").unwrap(),
+            crate::units::parse_select("x=nothing-matches").unwrap(),
             false,
         )
         .unwrap();

@@ -5,7 +5,7 @@
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-use crate::config::units::SelectSpec;
+use crate::units::SelectSpec;
 
 /// A compiled field extraction.
 #[derive(Debug)]
@@ -68,7 +68,7 @@ pub(super) fn fields(doc: &Html, specs: &[FieldSpec]) -> serde_json::Map<String,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::units::parse_select;
+    use crate::units::parse_select;
     use serde_json::json;
 
     #[test]

@@ -1,188 +1,123 @@
-//! Response bodies: a capped streaming read (the cap counts decompressed
-//! bytes, so a gzip bomb costs at most `--max-body`), and charset decoding to
-//! valid UTF-8: BOM, then the `Content-Type` charset, then `<meta charset>` in
-//! the first 1024 bytes (WHATWG prescan), then valid UTF-8, then `chardetng`.
+//! Reading a body: chunk by chunk from the transport, before a deadline,
+//! content-decoded as it arrives, with the cap counting decoded bytes (a
+//! gzip bomb costs at most the cap) and, for coded bodies, raw bytes too (a
+//! stream that inflates to nothing cannot run forever either). The body as
+//! received is kept only when a sink asked for it.
 
-use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::time::Duration;
 
-use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
-use regex::bytes::Regex;
+use bytes::{Bytes, BytesMut};
 use tokio::time::Instant;
 
-use crate::error::{ErrorKind, PageError, classify};
+use super::decode::{Coding, DecodeError, Decoder};
+use super::transport::Body;
+use crate::error::{ErrorKind, PageError};
 
-/// Reads the body of `resp`, at most `max` bytes after decompression, before
-/// `deadline`. On error returns the kind and the bytes read so far.
-pub async fn read_capped(
-    resp: &mut reqwest::Response,
-    max: u64,
-    deadline: Instant,
-    timeout: std::time::Duration,
-) -> Result<Vec<u8>, (PageError, u64)> {
+/// What the cap means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtCap {
+    /// A body past the cap is an error (`too_large`): pages.
+    Fail,
+    /// Only the first `cap` bytes are wanted: robots.txt.
+    Truncate,
+}
+
+/// How to read one body.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub cap: u64,
+    pub at_cap: AtCap,
+    /// Keep the body as received too.
+    pub keep_raw: bool,
+    /// The declared length, to size the buffer once.
+    pub hint: u64,
+    pub deadline: Instant,
+    /// The timeout the deadline came from, for the message.
+    pub timeout: Duration,
+}
+
+/// A body read whole.
+#[derive(Debug)]
+pub struct Read {
+    /// Content-decoded.
+    pub decoded: Vec<u8>,
+    /// As received, when asked for.
+    pub raw: Option<Bytes>,
+}
+
+/// Reads `body` coded with `coding` within `limits`. On error returns the
+/// error and the decoded bytes read so far.
+pub async fn read<B: Body>(
+    body: &mut B,
+    coding: Coding,
+    limits: Limits,
+) -> Result<Read, (PageError, u64)> {
+    let cap = usize::try_from(limits.cap).unwrap_or(usize::MAX);
     // The declared length, up to the cap: a body read into a doubling Vec
     // would peak at twice its size. Pages of the buffer the server never
     // fills are not touched, so a false Content-Length costs no memory.
-    let hint = resp.content_length().unwrap_or(0).min(max) as usize;
-    let mut buf = Vec::with_capacity(hint);
+    let hint = usize::try_from(limits.hint).unwrap_or(0);
+    let mut decoder = Decoder::new(coding, cap, hint);
+    let mut raw = limits.keep_raw.then(BytesMut::new);
+    let mut raw_len: u64 = 0;
+    let too_large = || {
+        let msg = format!(
+            "body larger than --max-body {} bytes (after decompression)",
+            limits.cap
+        );
+        (PageError::new(ErrorKind::TooLarge, msg), limits.cap)
+    };
     loop {
-        let chunk = match tokio::time::timeout_at(deadline, resp.chunk()).await {
+        let chunk = match tokio::time::timeout_at(limits.deadline, body.chunk()).await {
             Err(_) => {
                 let msg = format!(
-                    "body not complete within {timeout:?} ({} bytes read)",
-                    buf.len()
+                    "body not complete within {:?} ({} bytes read)",
+                    limits.timeout,
+                    decoder.len()
                 );
-                return Err((PageError::new(ErrorKind::Timeout, msg), buf.len() as u64));
+                return Err((
+                    PageError::new(ErrorKind::Timeout, msg),
+                    decoder.len() as u64,
+                ));
             }
-            Ok(Err(e)) => return Err((classify(&e), buf.len() as u64)),
-            Ok(Ok(None)) => return Ok(buf),
+            Ok(Err(e)) => return Err((e, decoder.len() as u64)),
+            Ok(Ok(None)) => break,
             Ok(Ok(Some(chunk))) => chunk,
         };
-        if (buf.len() + chunk.len()) as u64 > max {
-            let msg = format!("body larger than --max-body {max} bytes (after decompression)");
-            return Err((PageError::new(ErrorKind::TooLarge, msg), max));
+        raw_len += chunk.len() as u64;
+        if coding != Coding::Identity && raw_len > limits.cap {
+            return Err(too_large());
         }
-        buf.extend_from_slice(&chunk);
+        if let Some(raw) = &mut raw {
+            raw.extend_from_slice(&chunk);
+        }
+        match decoder.feed(&chunk) {
+            Ok(()) => {}
+            Err(DecodeError::Full) if limits.at_cap == AtCap::Truncate => {
+                return truncated(decoder, raw);
+            }
+            Err(DecodeError::Full) => return Err(too_large()),
+            Err(DecodeError::Corrupt(why)) => {
+                let read = decoder.len() as u64;
+                return Err((PageError::new(ErrorKind::Decode, why), read));
+            }
+        }
+    }
+    let read = decoder.len() as u64;
+    match decoder.finish() {
+        Ok(decoded) => Ok(Read {
+            decoded,
+            raw: raw.map(BytesMut::freeze),
+        }),
+        Err(DecodeError::Full) => Err(too_large()),
+        Err(DecodeError::Corrupt(why)) => Err((PageError::new(ErrorKind::Decode, why), read)),
     }
 }
 
-/// The `charset` parameter of a `Content-Type` value.
-fn header_charset(content_type: &str) -> Option<&'static Encoding> {
-    content_type.split(';').skip(1).find_map(|param| {
-        let (k, v) = param.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| Encoding::for_label(v.trim().trim_matches(['"', '\'']).as_bytes()))
-            .flatten()
+/// The first `cap` decoded bytes of a body cut at the cap.
+fn truncated(decoder: Decoder, raw: Option<BytesMut>) -> Result<Read, (PageError, u64)> {
+    Ok(Read {
+        decoded: decoder.into_partial(),
+        raw: raw.map(BytesMut::freeze),
     })
-}
-
-/// `<meta charset=…>` or `<meta http-equiv … content="…; charset=…">` in the
-/// first 1024 bytes. UTF-16 labels mean UTF-8 here (WHATWG: a byte-oriented
-/// prescan cannot have found them in a UTF-16 document).
-fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
-    static META: LazyLock<Regex> = LazyLock::new(|| {
-        // A fixed pattern of this file; the unit tests compile it.
-        Regex::new(r#"(?i-u)<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#)
-            .unwrap_or_else(|e| panic!("meta charset pattern: {e}"))
-    });
-    let head = &bytes[..bytes.len().min(1024)];
-    let label = META.captures(head)?.get(1)?.as_bytes();
-    let enc = Encoding::for_label(label)?;
-    Some(if enc.output_encoding() == UTF_8 {
-        UTF_8
-    } else {
-        enc
-    })
-}
-
-/// The encoding of a body, by the rules in the module doc.
-pub fn detect(bytes: &[u8], content_type: Option<&str>, html: bool) -> &'static Encoding {
-    if let Some((enc, _)) = Encoding::for_bom(bytes) {
-        return enc;
-    }
-    if let Some(enc) = content_type.and_then(header_charset) {
-        return enc;
-    }
-    if html && let Some(enc) = meta_charset(bytes) {
-        return enc;
-    }
-    if std::str::from_utf8(bytes).is_ok() {
-        return UTF_8;
-    }
-    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
-    detector.feed(bytes, true);
-    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-    if guess == UTF_8 { WINDOWS_1252 } else { guess }
-}
-
-/// Decodes `bytes` to UTF-8 text; malformed sequences become U+FFFD.
-pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>, html: bool) -> Cow<'a, str> {
-    let enc = detect(bytes, content_type, html);
-    let (text, _, _) = enc.decode(bytes);
-    text
-}
-
-/// Whether a `Content-Type` is text worth returning with `--body`.
-pub fn is_textual(content_type: Option<&str>) -> bool {
-    let Some(ct) = content_type else {
-        return false;
-    };
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    mime.starts_with("text/")
-        || mime.ends_with("+xml")
-        || mime.ends_with("+json")
-        || matches!(
-            mime.as_str(),
-            "application/json"
-                | "application/xml"
-                | "application/javascript"
-                | "application/xhtml+xml"
-        )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detection_order() {
-        let latin1 = b"<p>caf\xe9</p>";
-        assert_eq!(
-            detect(latin1, Some("text/html; charset=ISO-8859-1"), true).name(),
-            "windows-1252"
-        );
-        assert_eq!(
-            detect(latin1, Some("text/html; charset=\"iso-8859-1\""), true).name(),
-            "windows-1252"
-        );
-        let meta = b"<meta charset=\"windows-1252\"><p>caf\xe9</p>";
-        assert_eq!(detect(meta, Some("text/html"), true).name(), "windows-1252");
-        let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">";
-        assert_eq!(detect(equiv, None, true).name(), "Shift_JIS");
-        // The header wins over meta.
-        assert_eq!(detect(meta, Some("text/html; charset=utf-8"), true), UTF_8);
-        // BOM wins over everything.
-        assert_eq!(
-            detect(b"\xef\xbb\xbfhi", Some("text/html; charset=latin1"), true),
-            UTF_8
-        );
-        assert_eq!(detect("plain ütf-8".as_bytes(), None, true), UTF_8);
-        // utf-16 in meta means utf-8.
-        assert_eq!(detect(b"<meta charset=utf-16le>", None, true), UTF_8);
-        // An unknown label falls through to sniffing.
-        assert_eq!(
-            detect(b"abc", Some("text/html; charset=bogus"), true),
-            UTF_8
-        );
-    }
-
-    #[test]
-    fn sniffs_japanese_without_declaration() {
-        let (sjis, _, _) = encoding_rs::SHIFT_JIS
-            .encode("<title>日本語のテキストです。これは文字コード判定のための文章です。</title>");
-        assert_eq!(detect(&sjis, Some("text/html"), true).name(), "Shift_JIS");
-        assert!(decode(&sjis, Some("text/html"), true).contains("日本語"));
-    }
-
-    #[test]
-    fn invalid_bytes_become_replacement_characters() {
-        let text = decode(b"ok \xff\xfe bad", Some("text/html; charset=utf-8"), true);
-        assert!(text.contains('\u{fffd}'));
-        assert!(text.starts_with("ok "));
-    }
-
-    #[test]
-    fn textual_types() {
-        assert!(is_textual(Some("text/plain")));
-        assert!(is_textual(Some("application/json; charset=utf-8")));
-        assert!(is_textual(Some("application/atom+xml")));
-        assert!(!is_textual(Some("image/png")));
-        assert!(!is_textual(None));
-    }
 }

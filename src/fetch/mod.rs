@@ -1,71 +1,58 @@
 //! Fetching one request: one attempt at one hop of one `CrawlItem`.
 //!
 //! Receives an item the scheduler has cleared for its host; sends one GET
-//! under the `--timeout` deadline (headers and body together); and hands back
-//! an `Outcome`: a finished record (body read with the cap, decoded, parsed
-//! on the blocking pool), a redirect for the engine to schedule as the next
-//! hop, or a retry with its delay. It never touches the frontier, so every
-//! request, hops and retries included, passes the host gate in the engine.
+//! through the transport under the `--timeout` deadline (headers and body
+//! together); decides from the status alone whether the body is wanted (a
+//! redirect for the engine to schedule as the next hop, a retry with its
+//! delay, a 304 for a page an earlier pass saw); reads the body with its
+//! caps; and hands the response to the page stage (`page`), which makes the
+//! record. It never touches the frontier, so every request, hops and
+//! retries included, passes the host gate in the engine.
+//!
+//! The transport is a port (`transport`): `http` (reqwest) is the first;
+//! the page stage is shared by every transport.
 
 pub mod body;
-pub mod client;
+pub mod charset;
+pub mod decode;
+pub mod http;
+pub mod page;
+pub mod private;
 pub mod retry;
 pub mod robots;
+pub mod transport;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{
-    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
-};
-use tokio::sync::Semaphore;
+use reqwest::header::{LOCATION, RETRY_AFTER};
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 use url::Url;
 
 use crate::config::Settings;
-use crate::error::{ErrorKind, PageError, classify};
-use crate::extract::{self, Extracted};
-use crate::record::{CrawlItem, Record};
-
-/// What the fetch tasks share.
-pub struct FetchCtx {
-    pub client: reqwest::Client,
-    pub settings: Arc<Settings>,
-    /// Bounds HTML parsing on the blocking pool to one job per core.
-    pub parse_permits: Semaphore,
-    /// KiB that large bodies (over `INLINE_PARSE_MAX`, declared length) may
-    /// hold at once, from the first byte read to the end of their parse.
-    pub body_budget: Semaphore,
-    /// The budget's size in KiB: `max(--max-body, BODY_BUDGET_MIN)`.
-    body_budget_kib: u32,
-}
-
-/// What a recrawl needs from this fetch: validators and the body's hash
-/// (`None` when the response had none or was not read).
-#[derive(Debug, Default)]
-pub struct PageMeta {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub body_hash: Option<u128>,
-    /// The links of `record.links` marked nofollow.
-    pub nofollow: Vec<String>,
-    /// The page was not read again (304): keep what the state has.
-    pub kept: bool,
-    /// `Retry-After` of a final 429/503, which still pauses the host.
-    pub retry_after: Option<Duration>,
-}
+use crate::error::{ErrorKind, PageError};
+use crate::record::{CrawlItem, PageMeta, Record};
+use body::{AtCap, Limits};
+use decode::Coding;
+use page::{PageStage, Response};
+use transport::{Exchange, Head, Request, Transport};
 
 /// How one request ended.
 #[derive(Debug)]
 pub enum Outcome {
     /// The page is finished: its record, the links to follow (indices into
     /// `record.links` with their seen-set keys, so the engine parses only the
-    /// links it has not seen), and what the state keeps for the next pass.
+    /// links it has not seen), what a store keeps for the next pass, a final
+    /// 429/503's `Retry-After` (which still pauses the host), and the
+    /// exchange as received when a sink asked for it.
     Done {
         item: CrawlItem,
         record: Box<Record>,
         follow: Vec<(u32, u128)>,
         meta: PageMeta,
+        retry_after: Option<Duration>,
+        exchange: Option<Box<Exchange>>,
     },
     /// A 3xx with a `Location` (unresolved); the engine decides the next hop.
     Redirect {
@@ -83,20 +70,88 @@ pub enum Outcome {
         reason: String,
     },
     /// A host's robots.txt request ended.
-    Robots(robots::Fetched),
+    Robots(crate::robots::Fetched),
 }
 
-impl FetchCtx {
-    pub fn new(client: reqwest::Client, settings: Arc<Settings>) -> FetchCtx {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+/// Why a request is worth another attempt.
+enum Again {
+    /// The request or its body failed in a way another attempt may not.
+    Failed(String),
+    /// A 408, 429 or 5xx, with the server's `Retry-After`.
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+}
+
+impl Outcome {
+    /// The one place a retry is made: after the server's `Retry-After`, or
+    /// after the back-off for this attempt.
+    fn retry(item: CrawlItem, why: Again) -> Outcome {
+        let (reason, slow_down, pause) = match why {
+            Again::Failed(reason) => (reason, false, None),
+            Again::Status {
+                status,
+                retry_after,
+            } => (
+                format!("HTTP {status}"),
+                status == 429 || status == 503,
+                retry_after,
+            ),
+        };
+        let after = pause.unwrap_or_else(|| retry::backoff(item.attempts, fastrand::f64()));
+        Outcome::Retry {
+            item,
+            after,
+            slow_down,
+            pause,
+            reason,
+        }
+    }
+}
+
+/// What the status of a response decides before its body is read.
+enum Triage {
+    Redirect(String),
+    Retry(Again),
+    Unchanged,
+    Read,
+}
+
+/// Pages up to this size are parsed on the runtime's own thread (see
+/// `page`); larger bodies share the large-body budget.
+pub const INLINE_PARSE_MAX: usize = 256 * 1024;
+
+/// The least memory large bodies share (see `Fetcher::body_budget`): with
+/// it, `-j 64` on a site of multi-MiB pages holds ~16 MiB of them, not 64 ×
+/// their size, and pages at or below `INLINE_PARSE_MAX` never wait.
+const BODY_BUDGET_MIN: u64 = 16 << 20;
+
+/// What the fetch tasks share.
+pub struct Fetcher<T: Transport> {
+    transport: T,
+    settings: Arc<Settings>,
+    pages: PageStage,
+    /// KiB that large bodies (over `INLINE_PARSE_MAX`, declared length) may
+    /// hold at once, from the first byte read to the end of their parse.
+    body_budget: Semaphore,
+    /// The budget's size in KiB: `max(--max-body, BODY_BUDGET_MIN)`.
+    body_budget_kib: u32,
+    /// Keep each page's exchange as received (a sink wants it).
+    capture: bool,
+}
+
+impl<T: Transport> Fetcher<T> {
+    pub fn new(transport: T, settings: Arc<Settings>, capture: bool) -> Fetcher<T> {
         let budget = settings.max_body.max(BODY_BUDGET_MIN) / 1024;
         let body_budget_kib = u32::try_from(budget).unwrap_or(u32::MAX);
-        FetchCtx {
-            client,
+        Fetcher {
+            transport,
+            pages: PageStage::new(settings.clone()),
             settings,
-            parse_permits: Semaphore::new(cores),
             body_budget: Semaphore::new(body_budget_kib as usize),
             body_budget_kib,
+            capture,
         }
     }
 
@@ -105,308 +160,177 @@ impl FetchCtx {
         let s = &self.settings;
         item.attempts += 1;
         let started = Instant::now();
+        let sent_at = SystemTime::now();
         let mut deadline = started + s.timeout;
-
         if s.deny_private_ips
-            && let Some(err) = client::refuse_private_literal(&item.current)
+            && let Some(err) = private::refuse_literal(&item.current)
         {
-            return done_error(item, err);
+            return self.failed(item, err);
         }
-
-        let sent = tokio::time::timeout_at(deadline, self.request(&item).send()).await;
-        let mut resp = match sent {
-            Err(_) => {
+        let mut head = match self.send(&item, deadline).await {
+            Ok(head) => head,
+            Err(err) => {
                 item.elapsed += started.elapsed();
-                let msg = format!("no response within --timeout {:?}", s.timeout);
-                return self.failed(item, PageError::new(ErrorKind::Timeout, msg));
+                return self.failed(item, err);
             }
-            Ok(Err(e)) => {
-                item.elapsed += started.elapsed();
-                return self.failed(item, classify(&e));
-            }
-            Ok(Ok(resp)) => resp,
         };
-        let status = resp.status().as_u16();
-
-        if matches!(status, 301 | 302 | 303 | 307 | 308)
-            && let Some(loc) = resp.headers().get(LOCATION)
-        {
+        let triage = self.triage(&item, &head);
+        if !matches!(triage, Triage::Read) {
             item.elapsed += started.elapsed();
-            let location = String::from_utf8_lossy(loc.as_bytes()).into_owned();
-            return Outcome::Redirect {
-                item,
-                status,
-                location,
-            };
         }
-        if retry::is_retryable_status(status) && item.attempts <= s.retries {
-            item.elapsed += started.elapsed();
-            let slow_down = status == 429 || status == 503;
-            let pause = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-            let after = pause.unwrap_or_else(|| retry::backoff(item.attempts, fastrand::f64()));
-            return Outcome::Retry {
-                item,
-                after,
-                slow_down,
-                pause,
-                reason: format!("HTTP {status}"),
-            };
-        }
-
-        if status == 304
-            && let Some(prior) = item.prior.clone()
-        {
-            item.elapsed += started.elapsed();
-            return unchanged(item, &prior, &s.fields);
-        }
-
-        let header = |name| {
-            resp.headers()
-                .get(name)
-                .map(|v: &reqwest::header::HeaderValue| {
-                    String::from_utf8_lossy(v.as_bytes()).into_owned()
-                })
-        };
-        let content_type = header(CONTENT_TYPE);
-        let mut meta = PageMeta {
-            etag: header(ETAG),
-            last_modified: header(LAST_MODIFIED),
-            retry_after: header(RETRY_AFTER)
-                .and_then(|v| retry::parse_retry_after(&v, SystemTime::now())),
-            ..PageMeta::default()
-        };
-        // A large body waits for room in the budget before its first byte
-        // is read (the server's TCP window holds the rest); the wait does not
-        // count against --timeout.
-        let _budget = match resp.content_length() {
-            Some(len) if len > INLINE_PARSE_MAX as u64 => {
-                let kib = u32::try_from(len.min(s.max_body) / 1024)
-                    .unwrap_or(u32::MAX)
-                    .min(self.body_budget_kib);
-                let waited = Instant::now();
-                // The semaphore is never closed, so acquire cannot fail.
-                let permit = self.body_budget.acquire_many(kib).await.ok();
-                deadline += waited.elapsed();
-                permit
-            }
-            _ => None,
-        };
-        let body = body::read_capped(&mut resp, s.max_body, deadline, s.timeout).await;
-        item.elapsed += started.elapsed();
-        let mut record = item.blank_record();
-        record.status = Some(status);
-        record.content_type = content_type.clone();
-        record.fetched_at = Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string());
-        record.fields = extract::empty_fields(&s.fields);
-        let bytes = match body {
-            Ok(bytes) => bytes,
-            Err((err, read)) => {
-                if err.is_retryable() && item.attempts <= s.retries {
-                    let after = retry::backoff(item.attempts, fastrand::f64());
-                    let reason = err.message;
-                    return Outcome::Retry {
-                        item,
-                        after,
-                        slow_down: false,
-                        pause: None,
-                        reason,
-                    };
-                }
-                record.bytes = read;
-                record.error = Some(err);
-                return Outcome::Done {
+        match triage {
+            Triage::Redirect(location) => {
+                let status = head.status;
+                return Outcome::Redirect {
                     item,
-                    record: Box::new(record),
-                    follow: Vec::new(),
-                    meta,
+                    status,
+                    location,
                 };
             }
+            Triage::Retry(why) => return Outcome::retry(item, why),
+            Triage::Unchanged => return self.pages.unchanged(item),
+            Triage::Read => {}
+        }
+        // Held from the first byte read to the end of the parse.
+        let _budget = self.budget(head.content_length(), &mut deadline).await;
+        let limits = Limits {
+            cap: s.max_body,
+            at_cap: AtCap::Fail,
+            keep_raw: self.capture,
+            hint: head.content_length().unwrap_or(0).min(s.max_body),
+            deadline,
+            timeout: s.timeout,
         };
-        record.bytes = bytes.len() as u64;
-        if let Some(prior) = &item.prior {
-            let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
-            meta.body_hash = Some(hash);
-            // Same content, or still the same error (a page that is gone is
-            // reported once, then counts as unchanged).
-            let same = status == prior.status && (status >= 400 || prior.body_hash == Some(hash));
-            record.unchanged = Some(same);
-        } else if s.state.is_some() {
-            meta.body_hash = Some(xxhash_rust::xxh3::xxh3_128(&bytes));
-        }
-
-        let html = extract::is_html(content_type.as_deref());
-        let mut follow = Vec::new();
-        if status >= 400 {
-            let reason = resp.status().canonical_reason().unwrap_or("");
-            record.error = Some(PageError::new(
-                ErrorKind::HttpStatus,
-                format!("HTTP {status} {reason}").trim_end().to_string(),
-            ));
-        } else if html || (s.body && body::is_textual(content_type.as_deref())) {
-            let (extracted, text) = self
-                .parse(bytes, content_type, html, item.current.clone())
-                .await;
-            if let Some(ex) = extracted {
-                record.title = ex.title;
-                record.fields = ex.fields;
-                record.links.reserve(ex.links.len());
-                for (i, link) in ex.links.into_iter().enumerate() {
-                    if link.nofollow {
-                        meta.nofollow.push(link.url.as_str().to_owned());
-                    } else {
-                        follow.push((i as u32, link.key));
-                    }
-                    record.links.push(link.url.into());
-                }
+        let read = body::read(&mut head.body, Coding::of(&head.headers), limits).await;
+        item.elapsed += started.elapsed();
+        match read {
+            Err((err, _)) if err.is_retryable() && self.may_retry(&item) => {
+                Outcome::retry(item, Again::Failed(err.message))
             }
-            record.body = text;
-        }
-        Outcome::Done {
-            item,
-            record: Box::new(record),
-            follow,
-            meta,
+            Err((err, bytes)) => self.pages.broken(item, &head, err, bytes),
+            Ok(read) => {
+                let exchange = self.exchange(&item, &head, read.raw.clone(), sent_at);
+                let resp = Response {
+                    status: head.status,
+                    headers: head.headers,
+                    body: read.decoded,
+                };
+                self.pages.finish(item, resp, exchange).await
+            }
         }
     }
 
-    /// The GET for the current hop; conditional on the first hop of a page
-    /// an earlier pass saw (RFC 9110 §13.1).
-    fn request(&self, item: &CrawlItem) -> reqwest::RequestBuilder {
-        let mut req = self.client.get(item.current.clone());
-        if let (Some(prior), true) = (&item.prior, item.hops.is_empty()) {
-            if let Some(etag) = &prior.etag {
-                req = req.header(IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &prior.last_modified {
-                req = req.header(IF_MODIFIED_SINCE, lm);
-            }
+    /// Sends the request for the current hop, within `deadline`.
+    async fn send(&self, item: &CrawlItem, deadline: Instant) -> Result<Head<T::Body>, PageError> {
+        let req = request(item);
+        match tokio::time::timeout_at(deadline, self.transport.send(req)).await {
+            Ok(sent) => sent,
+            Err(_) => Err(PageError::new(
+                ErrorKind::Timeout,
+                format!("no response within --timeout {:?}", self.settings.timeout),
+            )),
         }
-        req
     }
 
-    /// Fetches one host's robots.txt.
-    pub async fn robots(&self, url: Url) -> Outcome {
-        let token = robots::product_token(&self.settings.user_agent);
-        let s = &self.settings;
-        Outcome::Robots(
-            robots::fetch(&self.client, url, &token, s.timeout, s.deny_private_ips).await,
-        )
+    /// What the status says, before any of the body is read.
+    fn triage(&self, item: &CrawlItem, head: &Head<T::Body>) -> Triage {
+        let status = head.status;
+        if matches!(status, 301 | 302 | 303 | 307 | 308)
+            && let Some(loc) = head.headers.get(LOCATION)
+        {
+            return Triage::Redirect(String::from_utf8_lossy(loc.as_bytes()).into_owned());
+        }
+        if retry::is_retryable_status(status) && self.may_retry(item) {
+            let retry_after = retry_after(head);
+            return Triage::Retry(Again::Status {
+                status,
+                retry_after,
+            });
+        }
+        if status == 304 && item.prior.is_some() {
+            return Triage::Unchanged;
+        }
+        Triage::Read
     }
 
-    /// Decodes and (for HTML) extracts on the blocking pool, one job per core.
-    async fn parse(
-        &self,
-        bytes: Vec<u8>,
-        content_type: Option<String>,
-        html: bool,
-        url: Url,
-    ) -> (Option<Extracted>, Option<String>) {
-        let bytes_len = bytes.len();
-        let settings = self.settings.clone();
-        let work = move || {
-            let text = body::decode(&bytes, content_type.as_deref(), html);
-            let extracted = html.then(|| extract::extract(&text, &url, &settings.fields));
-            let text = settings.body.then(|| text.into_owned());
-            (extracted, text)
-        };
-        // A small page without --select fields is scanned in tens of
-        // microseconds: right here, which spares two thread hand-offs. A
-        // large page or a DOM goes to the blocking pool, so the reactor never
-        // waits on one.
-        if parses_in_place(&self.settings, bytes_len) {
-            return work();
-        }
-        // The semaphore is never closed, so acquire cannot fail.
-        let _permit = self.parse_permits.acquire().await;
-        let job = tokio::task::spawn_blocking(work);
-        match job.await {
-            Ok(out) => out,
-            Err(e) => {
-                tracing::error!("parsing a page failed: {e}");
-                (None, None)
-            }
-        }
+    fn may_retry(&self, item: &CrawlItem) -> bool {
+        item.attempts <= self.settings.retries
     }
 
     /// A failed request: retried when the kind allows, else the final record.
     fn failed(&self, item: CrawlItem, err: PageError) -> Outcome {
-        if err.is_retryable() && item.attempts <= self.settings.retries {
-            let after = retry::backoff(item.attempts, fastrand::f64());
-            return Outcome::Retry {
-                item,
-                after,
-                slow_down: false,
-                pause: None,
-                reason: err.message,
-            };
+        if err.is_retryable() && self.may_retry(&item) {
+            return Outcome::retry(item, Again::Failed(err.message));
         }
-        done_error(item, err)
+        self.pages.error(item, err)
+    }
+
+    /// A large body waits for room in the budget before its first byte is
+    /// read (the server's TCP window holds the rest); the wait does not
+    /// count against --timeout, so it moves `deadline`.
+    async fn budget(
+        &self,
+        declared: Option<u64>,
+        deadline: &mut Instant,
+    ) -> Option<SemaphorePermit<'_>> {
+        let len = declared?;
+        if len <= INLINE_PARSE_MAX as u64 {
+            return None;
+        }
+        let kib = u32::try_from(len.min(self.settings.max_body) / 1024)
+            .unwrap_or(u32::MAX)
+            .min(self.body_budget_kib);
+        let waited = Instant::now();
+        // The semaphore is never closed, so acquire cannot fail.
+        let permit = self.body_budget.acquire_many(kib).await.ok();
+        *deadline += waited.elapsed();
+        permit
+    }
+
+    /// The exchange as received, when a sink wants it.
+    fn exchange(
+        &self,
+        item: &CrawlItem,
+        head: &Head<T::Body>,
+        raw: Option<bytes::Bytes>,
+        sent_at: SystemTime,
+    ) -> Option<Box<Exchange>> {
+        let body = raw.filter(|_| self.capture)?;
+        Some(Box::new(Exchange {
+            url: item.current.clone(),
+            request_headers: self.transport.sent_headers(request(item)),
+            status: head.status,
+            version: head.version,
+            headers: head.headers.clone(),
+            remote_addr: head.remote_addr,
+            body,
+            sent_at,
+        }))
+    }
+
+    /// Fetches one host's robots.txt.
+    pub async fn robots(&self, url: Url) -> Outcome {
+        let s = &self.settings;
+        let token = crate::robots::product_token(&s.user_agent);
+        let fetched =
+            robots::fetch(&self.transport, url, &token, s.timeout, s.deny_private_ips).await;
+        Outcome::Robots(fetched)
     }
 }
 
-/// A 304 for a page an earlier pass saw: its record repeats what the state
-/// stored, and its stored links are followed as if it had been downloaded.
-fn unchanged(
-    item: CrawlItem,
-    prior: &crate::state::Prior,
-    fields: &[extract::FieldSpec],
-) -> Outcome {
-    let mut record = item.blank_record();
-    record.status = Some(304);
-    record.content_type = prior.content_type.clone();
-    record.title = prior.title.clone();
-    record.fetched_at = Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string());
-    record.fields = extract::empty_fields(fields);
-    record.links = prior.links.clone();
-    record.unchanged = Some(true);
-    // The stored links were serialized from parsed URLs, so they parse.
-    let follow = prior
-        .links
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !prior.nofollow.contains(l))
-        .filter_map(|(i, l)| {
-            let key = crate::frontier::normalize::key(&Url::parse(l).ok()?);
-            Some((i as u32, key))
-        })
-        .collect();
-    let meta = PageMeta {
-        kept: true,
-        ..PageMeta::default()
-    };
-    Outcome::Done {
-        item,
-        record: Box::new(record),
-        follow,
-        meta,
+/// The GET for the current hop; conditional on the first hop of a page an
+/// earlier pass saw (RFC 9110 §13.1).
+fn request(item: &CrawlItem) -> Request<'_> {
+    let mut req = Request::get(&item.current);
+    if let (Some(prior), true) = (&item.prior, item.hops.is_empty()) {
+        req.if_none_match = prior.etag.as_deref();
+        req.if_modified_since = prior.last_modified.as_deref();
     }
+    req
 }
 
-/// Pages up to this size are parsed on the runtime's own thread (when no
-/// `--select` field needs a DOM): the byte scanner reads ~1 GB/s, so 256 KiB
-/// holds the reactor for well under a millisecond.
-const INLINE_PARSE_MAX: usize = 256 * 1024;
-
-/// The least memory large bodies share (see `FetchCtx::body_budget`): with
-/// it, `-j 64` on a site of multi-MiB pages holds ~16 MiB of them, not 64 ×
-/// their size, and pages at or below `INLINE_PARSE_MAX` never wait.
-const BODY_BUDGET_MIN: u64 = 16 << 20;
-
-fn parses_in_place(settings: &Settings, len: usize) -> bool {
-    settings.fields.is_empty() && len <= INLINE_PARSE_MAX
-}
-
-/// A finished item whose record is only an error.
-pub fn done_error(item: CrawlItem, err: PageError) -> Outcome {
-    let record = item.error_record(err);
-    Outcome::Done {
-        item,
-        record: Box::new(record),
-        follow: Vec::new(),
-        meta: PageMeta::default(),
-    }
+/// The response's `Retry-After`, as a wait from now.
+fn retry_after<B>(head: &Head<B>) -> Option<Duration> {
+    let v = head.headers.get(RETRY_AFTER)?.to_str().ok()?;
+    retry::parse_retry_after(v, SystemTime::now())
 }

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use crate::cli::Format;
+use crate::options::Format;
 use crate::record::Record;
 
 /// Turns records into bytes: JSON Lines, or CSV with a header row.

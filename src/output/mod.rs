@@ -1,14 +1,64 @@
-//! Output: the single writer (records to stdout or `-o FILE`, as JSON Lines
-//! or CSV) and the end-of-run summary (`--stats`).
+//! Output: the sink port, the writer that drives the sinks, and the
+//! end-of-run summary (`--stats`).
 //!
-//! Receives finished `Record`s over one bounded channel; writes whole lines
-//! only, in batches, under the output lock that a second signal takes before
-//! exiting, so no half-written line is ever left. Never writes anything but
-//! records to stdout.
+//! A sink is what happens to a finished page: `records` writes it as a JSON
+//! Lines or CSV record (the first sink); an archive or a mirror are others.
+//! The writer hands every finished page to every sink, flushes them
+//! together under the output lock, and only then tells the store the pages
+//! are done. A sink that needs the response as received (`wants_exchange`)
+//! gets it with the page; no page carries it otherwise.
 
 pub mod encode;
+pub mod records;
 pub mod summary;
 pub mod writer;
 
+use std::io;
+
+use crate::fetch::transport::Exchange;
+use crate::record::Record;
+
 pub use summary::Stats;
-pub use writer::{Commits, OutputLock, OutputSpec, WriterHandle, WriterMsg};
+pub use writer::{Handoff, OutputLock, WriterEnd, WriterHandle};
+
+/// A finished page, as the sinks see it.
+#[derive(Debug)]
+pub struct Finished {
+    pub record: Record,
+    /// The final hop's request and response as received, when a sink wants it.
+    pub exchange: Option<Box<Exchange>>,
+}
+
+/// Whether the reader of a sink is still there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flushed {
+    Open,
+    /// The reader went away (a closed pipe): a normal end.
+    Closed,
+}
+
+/// What happens to finished pages.
+pub trait Sink: Send {
+    /// Whether pages must carry the exchange as received.
+    fn wants_exchange(&self) -> bool {
+        false
+    }
+
+    /// Takes one finished page; may buffer it until `flush`.
+    fn take(&mut self, page: &Finished) -> Result<(), SinkError>;
+
+    /// Bytes waiting for `flush`, so the writer knows when a batch is full.
+    fn buffered(&self) -> usize;
+
+    /// Writes out everything taken: after it, the pages are in the output.
+    fn flush(&mut self) -> Result<Flushed, SinkError>;
+}
+
+/// A sink that cannot write. Names the output.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to {name}: {source}")]
+pub struct SinkError {
+    pub name: String,
+    #[source]
+    pub source: io::Error,
+}

@@ -125,16 +125,17 @@ mod tests {
         let item = crate::record::CrawlItem::new(
             u.clone(),
             std::sync::Arc::from("http://a.test/"),
-            std::sync::Arc::new(crate::frontier::scope::Anchor::new(&u)),
+            std::sync::Arc::new(crate::urls::Anchor::new(&u)),
             None,
             0,
         );
         let mut s = Stats::default();
-        let mut ok = item.blank_record();
+        let empty = serde_json::Map::new();
+        let mut ok = item.record(Some(200), &empty);
         ok.bytes = 2048;
         s.add(&ok);
-        s.add(&item.error_record(PageError::new(ErrorKind::Timeout, "t")));
-        s.add(&item.error_record(PageError::new(ErrorKind::Timeout, "t")));
+        s.add(&item.error_record(PageError::new(ErrorKind::Timeout, "t"), &empty));
+        s.add(&item.error_record(PageError::new(ErrorKind::Timeout, "t"), &empty));
         s.finish(Duration::from_secs(2), false);
         assert_eq!((s.pages, s.ok, s.errors[&ErrorKind::Timeout]), (3, 1, 2));
         assert_eq!(s.pages_per_s, 1.5);

@@ -1,228 +1,222 @@
-//! Persistent crawl state (`--state PATH`): what lets a crawl resume after
-//! any kill and recrawl incrementally from cron.
+//! The store port: the crawl's memory of which URLs it has, which are still
+//! to do and what each page looked like last time — and its
+//! implementations: `memory` (one run, nothing kept; the default) and
+//! `sqlite` (`--state PATH`: resume after any kill, incremental recrawls).
 //!
-//! Owns the row types that travel between the engine and the store, the
-//! lock that keeps two runs off one state, and the repair of an output file
-//! cut short by a kill. The store itself (`sqlite`) is driven only by the
-//! writer thread, which marks a page done after its record line is written:
-//! a kill can at worst repeat the records of pages in flight (at-least-once),
-//! never lose one.
+//! The engine drives a store only through `Store` (by way of `Backlog`,
+//! which decides when to lease more); the writer only through `Ack`, after
+//! a page's record is written. A store never sees the network, the host
+//! queues or the output.
+//!
+//! The contract, which `contract` tests against every implementation:
+//! - `admit` deduplicates: a URL enters a pass once, however often it is
+//!   offered (a key a bounded cache forgot is deduplicated by the store);
+//! - every admitted URL is handed out exactly once per run: at once
+//!   (`Admitted::Queue`) or later by `lease`, in admission order;
+//! - a handed-out URL is *leased, not acknowledged* until the writer has
+//!   written its record and `Ack::commit` has marked it done; until then it
+//!   counts as pending, and a run that dies holding it gives it to the next
+//!   run (or, for a shared store, to another worker): at-least-once;
+//! - a page's links, admitted before its record was sent to the writer,
+//!   reach the store before its done mark (`flush` orders them);
+//! - `claim` admits a redirect target as seen, with no record of its own.
+//!
+//! A store shared by several processes (Redis) fits the same trait: its
+//! admissions are buffered and sent in batches by `flush`, `lease` takes
+//! URLs of the shards it owns with an expiring lease, `Ack::commit`
+//! acknowledges them, and `Acks` holds each page's slot until then.
 
+pub mod backlog;
+pub mod lock;
+pub mod memory;
+pub mod seen;
 pub mod sqlite;
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+#[cfg(test)]
+mod contract;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::frontier::scope::Anchor;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
-/// A URL admitted to the frontier of the current pass.
+use crate::record::{Fresh, PageMeta, Record, Source};
+
+pub use backlog::Backlog;
+
+/// A store call under way: it owns what it needs, so the engine can go on
+/// while it runs.
+pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send>>;
+
+/// A URL the frontier's rules let in, offered to the store.
 #[derive(Debug, Clone)]
-pub struct NewRow {
+pub struct Admission {
+    /// `normalize::key` of `url`.
     pub key: u128,
     pub url: Box<str>,
-    pub seed: Arc<str>,
-    /// What the scope is measured from (the seed, or where it redirected).
-    pub anchor: Arc<Anchor>,
-    pub parent: Option<Arc<str>>,
-    pub depth: u32,
-    /// `true` for redirect targets: seen, but they get no record of their own.
-    pub done: bool,
+    pub source: Arc<Source>,
 }
 
-/// A pending row read back from the store.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub id: i64,
-    pub key: u128,
-    pub url: String,
-    pub seed: String,
-    pub anchor: String,
-    pub parent: Option<String>,
-    pub depth: u32,
-    /// What an earlier pass saw, for conditional requests.
-    pub prior: Option<Prior>,
+/// What the store did with an admission.
+#[derive(Debug)]
+pub enum Admitted {
+    /// This pass has it already.
+    Known,
+    /// New, and the store keeps nothing of it elsewhere: queue it now.
+    Queue(Fresh),
+    /// New, and the store keeps it: it comes back through `lease`.
+    Stored,
 }
 
-/// What an earlier pass stored about a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prior {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub title: Option<String>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub body_hash: Option<u128>,
-    /// All links of the page, and those of them marked nofollow.
-    pub links: Vec<String>,
-    pub nofollow: Vec<String>,
+/// The crawl's durable memory, as the engine sees it.
+pub trait Store: Send + 'static {
+    /// The writer's handle on this store.
+    type Ack: Ack;
+
+    /// Whether `key` has entered this pass, as far as memory knows: exact
+    /// for a store in memory; for the others a bounded cache of recent keys,
+    /// and `admit` has the last word.
+    fn seen(&self, key: u128) -> bool;
+
+    /// Offers a URL to this pass. Synchronous: a store that keeps its
+    /// frontier elsewhere buffers the admission until `flush`.
+    fn admit(&mut self, admission: Admission) -> Admitted;
+
+    /// Sends the buffered admissions; `None` when nothing is buffered. Once
+    /// it resolves, whatever is acknowledged later, through any handle, is
+    /// applied after them.
+    fn flush(&mut self) -> Option<StoreFuture<()>>;
+
+    /// Whether the store may hold pending URLs that were never handed out
+    /// in this run (it was opened on an unfinished pass, or admissions went
+    /// to it with `Admitted::Stored`).
+    fn has_backlog(&self) -> bool;
+
+    /// Up to `limit` pending URLs of this pass that this run has not been
+    /// handed yet, in admission order; they are leased until acknowledged.
+    fn lease(&mut self, limit: usize) -> StoreFuture<Vec<Fresh>>;
+
+    /// Admits a redirect target as seen (it gets no record of its own);
+    /// `true` if it was new to this pass.
+    fn claim(&mut self, admission: Admission) -> StoreFuture<bool>;
+
+    /// URLs of this pass without their record yet, leased ones included.
+    /// Call it after the writer has finished, so every ack is counted.
+    fn count_pending(&mut self) -> StoreFuture<u64>;
+
+    /// Every URL of this pass has its record: the next run starts a new pass.
+    fn finish_pass(&mut self) -> StoreFuture<()>;
+
+    /// Applies everything sent and lets the store go.
+    fn close(self) -> StoreFuture<()>;
+
+    /// Whether the store keeps pages for a later pass: then the engine hands
+    /// each record's `PageMeta` to the writer for `Ack::note`.
+    fn keeps_pages(&self) -> bool;
+
+    /// The handle the writer acknowledges written records with.
+    fn ack(&self) -> Self::Ack;
+
+    /// For a store that a kill would make fetch unacknowledged pages again:
+    /// the count of records on their way to it, which hold their page's
+    /// `--concurrency` slot until acknowledged.
+    fn acks(&self) -> Option<Arc<Acks>>;
+
+    /// Cancelled when the store has failed for good; `error` says why.
+    fn failed(&self) -> CancellationToken;
+
+    /// Why the store failed, once it has.
+    fn error(&self) -> Option<StoreError>;
 }
 
-/// A page whose record has been written.
-#[derive(Debug, Clone)]
-pub struct Done {
-    pub key: u128,
-    pub status: Option<u16>,
-    pub final_url: String,
-    pub content_type: Option<String>,
-    pub title: Option<String>,
-    pub fetched_at: Option<String>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub body_hash: Option<u128>,
-    /// The record's links as a JSON array, filled in by the writer from the
-    /// record itself when `store_links` (so they are never copied twice).
-    pub links_json: Option<String>,
-    pub store_links: bool,
-    pub nofollow: Option<Vec<String>>,
+/// The writer's side of a store: told, after a batch of records is written
+/// and flushed, which pages are done.
+pub trait Ack: Send + 'static {
+    /// What is kept of one page until its batch is committed.
+    type Note: Send;
+
+    /// Called when the sinks have taken a page's record (before it is
+    /// flushed): what to mark done once it is out. `meta` is what the engine
+    /// sends for a store that `keeps_pages`.
+    fn note(&mut self, record: &Record, meta: Option<Box<PageMeta>>) -> Self::Note;
+
+    /// The records of `notes` are written and flushed: mark their pages
+    /// done. An error means the store has failed; it reports itself through
+    /// `Store::failed`, so the writer goes on writing records.
+    fn commit(&mut self, notes: Vec<Self::Note>) -> Result<(), StoreError>;
+
+    /// Whether each record should be committed as soon as it is written,
+    /// rather than in batches (its page holds a slot until then, and a kill
+    /// before the commit fetches it again).
+    fn prompt(&self) -> bool;
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
+/// Records handed to the writer and not yet acknowledged by the store. Such
+/// a page is still "in flight" for a kill -9 (the next run fetches it
+/// again), so the engine counts it against `--concurrency` until its ack.
+#[derive(Debug, Default)]
+pub struct Acks {
+    waiting: AtomicUsize,
+    acked: Notify,
+}
+
+impl Acks {
+    /// One more record on its way to the store.
+    pub fn handed(&self) {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Records handed and not yet acknowledged.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Resolves after the next acknowledgement (at once if one happened
+    /// since the last wait: `Notify` keeps one permit, so none is missed).
+    pub async fn acked(&self) {
+        self.acked.notified().await;
+    }
+
+    /// `n` records are acknowledged.
+    pub fn done(&self, n: usize) {
+        if n > 0 {
+            self.waiting.fetch_sub(n, Ordering::AcqRel);
+            self.acked.notify_one();
+        }
+    }
+}
+
+/// Why a store cannot go on. Names the store (`state PATH`) and what failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
     #[error("state {path}: {why}", path = .path.display())]
-    Invalid { path: PathBuf, why: String },
-    #[error("state {path}: {source}", path = .path.display())]
-    Sqlite {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Failed { path: PathBuf, why: String },
     #[error("state {path} is locked by pid {pid}", path = .path.display())]
     Locked { path: PathBuf, pid: String },
-    #[error("state {path}: lock file: {source}", path = .path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-/// Holds `PATH.lock` for the life of the run. The OS releases the lock when
-/// the process dies, however it dies, so a lock left by a dead run is simply
-/// taken over.
-pub struct StateLock {
-    _file: File,
-}
-
-impl StateLock {
-    pub fn acquire(state: &Path) -> Result<StateLock, StateError> {
-        let mut lock_path = state.as_os_str().to_owned();
-        lock_path.push(".lock");
-        let lock_path = PathBuf::from(lock_path);
-        let io = |source| StateError::Io {
-            path: state.to_path_buf(),
-            source,
-        };
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io)?;
-        let mut previous = String::new();
-        let _ = file.read_to_string(&mut previous);
-        let previous = previous.trim().to_string();
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(StateError::Locked {
-                    path: state.to_path_buf(),
-                    pid: if previous.is_empty() {
-                        "?".into()
-                    } else {
-                        previous
-                    },
-                });
-            }
-            Err(TryLockError::Error(e)) => return Err(io(e)),
-        }
-        if !previous.is_empty() {
-            tracing::warn!(
-                "state {}: taking over the lock of pid {previous}, which is no longer running",
-                state.display()
-            );
-        }
-        file.set_len(0).map_err(io)?;
-        file.seek(SeekFrom::Start(0)).map_err(io)?;
-        write!(file, "{}", std::process::id()).map_err(io)?;
-        file.flush().map_err(io)?;
-        Ok(StateLock { _file: file })
-    }
-}
-
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        // An empty lock file means "released cleanly"; the OS lock goes with the file handle.
-        let _ = self._file.set_len(0);
-    }
-}
-
-/// Cuts a last line that a kill left without its newline, so appending
-/// records to `path` never glues two records together. Returns the bytes cut.
-pub fn cut_partial_line(path: &Path) -> std::io::Result<u64> {
-    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
-    };
-    let len = file.metadata()?.len();
-    if len == 0 {
-        return Ok(0);
-    }
-    // Scan back from the end for the last newline, a block at a time.
-    let mut end = len;
-    let mut buf = vec![0u8; 64 * 1024];
-    while end > 0 {
-        let start = end.saturating_sub(buf.len() as u64);
-        let n = (end - start) as usize;
-        file.seek(SeekFrom::Start(start))?;
-        file.read_exact(&mut buf[..n])?;
-        if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
-            let keep = start + i as u64 + 1;
-            file.set_len(keep)?;
-            return Ok(len - keep);
-        }
-        end = start;
-    }
-    file.set_len(0)?;
-    Ok(len)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::Acks;
+    use std::time::Duration;
 
-    #[test]
-    fn cuts_only_an_unfinished_last_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("out.jsonl");
-        std::fs::write(&p, "{\"a\":1}\n{\"b\":2}\n{\"c\":").unwrap();
-        assert_eq!(cut_partial_line(&p).unwrap(), 5);
-        assert_eq!(
-            std::fs::read_to_string(&p).unwrap(),
-            "{\"a\":1}\n{\"b\":2}\n"
-        );
-        assert_eq!(cut_partial_line(&p).unwrap(), 0, "whole lines stay");
-        std::fs::write(&p, "no newline at all").unwrap();
-        cut_partial_line(&p).unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "");
-        assert_eq!(cut_partial_line(&dir.path().join("absent")).unwrap(), 0);
-    }
-
-    #[test]
-    fn second_lock_names_the_holder() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("s.db");
-        let held = StateLock::acquire(&state).unwrap();
-        let err = StateLock::acquire(&state)
-            .err()
-            .expect("locked")
-            .to_string();
-        assert!(
-            err.contains(&format!("locked by pid {}", std::process::id())),
-            "{err}"
-        );
-        drop(held);
-        assert!(StateLock::acquire(&state).is_ok(), "released on drop");
+    #[tokio::test]
+    async fn acks_count_down_and_wake_a_later_waiter() {
+        let a = Acks::default();
+        a.handed();
+        a.handed();
+        assert_eq!(a.waiting(), 2);
+        a.done(0);
+        assert_eq!(a.waiting(), 2, "an empty commit acknowledges nothing");
+        a.done(2);
+        assert_eq!(a.waiting(), 0);
+        // The ack came before anyone waited: the wait still ends.
+        tokio::time::timeout(Duration::from_secs(5), a.acked())
+            .await
+            .expect("an ack before the wait was missed");
     }
 }

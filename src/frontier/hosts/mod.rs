@@ -28,8 +28,8 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{ErrorKind, PageError};
-use crate::fetch::robots::{self, Fetched, Rules};
 use crate::record::{CrawlItem, Fresh};
+use crate::robots::{self, Fetched, Rules};
 
 type Limiter =
     RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<std::time::Instant>>;

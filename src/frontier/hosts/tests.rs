@@ -1,7 +1,7 @@
 //! Unit tests of the per-host queues: caps, rates, robots gates, back-off.
 use super::*;
-use crate::frontier::scope::Anchor;
 use crate::record::Source;
+use crate::urls::Anchor;
 use std::sync::Arc;
 
 fn item(url: &str) -> CrawlItem {

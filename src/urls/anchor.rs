@@ -5,10 +5,11 @@
 //! suffix list (`psl` crate), falling back to the host for IP addresses and
 //! bare suffixes; `prefix`: same host and port, path under the seed's
 //! directory (its path up to the last `/`), either scheme; `any`: everything.
+//! Pure: the frontier asks, nothing here keeps state.
 
 use url::Url;
 
-use crate::cli::Scope;
+use crate::options::Scope;
 
 /// The parts of a seed that scope checks compare against.
 #[derive(Debug, Clone, PartialEq, Eq)]

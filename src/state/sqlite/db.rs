@@ -1,7 +1,8 @@
-//! The embedded state store: one SQLite file (WAL mode) holding the crawl's
-//! frontier, its seen-set and what each page looked like last time.
+//! The SQLite file itself: schema, migrations, and the statements the store
+//! thread runs — one SQLite file (WAL mode) holding the crawl's frontier,
+//! its seen-set and what each page looked like last time.
 //!
-//! Only the writer thread touches it, so there is one connection and one
+//! Only the store thread touches it, so there is one connection and one
 //! writer; every call that writes runs in one transaction over a whole batch.
 //! Opening validates before it writes anything: a file that is not a trawl
 //! state, or one from a newer schema, is left untouched.
@@ -30,10 +31,54 @@
 //! new pass still meets it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Done, NewRow, Prior, Row, StateError};
+use crate::record::{Prior, Source};
+use crate::state::StoreError;
+
+/// A URL admitted to the frontier of the current pass.
+#[derive(Debug, Clone)]
+pub struct NewRow {
+    pub key: u128,
+    pub url: Box<str>,
+    /// Seed, anchor (what the scope is measured from), parent and depth.
+    pub source: Arc<Source>,
+    /// `true` for redirect targets: seen, but they get no record of their own.
+    pub done: bool,
+}
+
+/// A pending row read back from the store.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: i64,
+    pub url: String,
+    pub seed: String,
+    pub anchor: String,
+    pub parent: Option<String>,
+    pub depth: u32,
+    /// What an earlier pass saw, for conditional requests.
+    pub prior: Option<Prior>,
+}
+
+/// A page whose record has been written.
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub key: u128,
+    pub status: Option<u16>,
+    pub final_url: String,
+    pub content_type: Option<String>,
+    pub title: Option<String>,
+    pub fetched_at: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<u128>,
+    /// The record's links as a JSON array; `None` keeps the stored ones.
+    pub links_json: Option<String>,
+    /// The links marked nofollow; `None` keeps the stored ones.
+    pub nofollow: Option<Vec<String>>,
+}
 
 /// The schema version this build writes; `migrate` brings older files here.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -86,10 +131,10 @@ fn insert_row(
     insert.execute(params![
         key_bytes(r.key),
         r.url,
-        &*r.seed,
-        r.anchor.url().as_str(),
-        r.parent.as_deref(),
-        r.depth,
+        &*r.source.seed,
+        r.source.anchor.url().as_str(),
+        r.source.parent.as_deref(),
+        r.source.depth,
         pass,
         r.done
     ])
@@ -106,10 +151,18 @@ pub struct Opened {
     pub pending: u64,
 }
 
-pub struct SqliteState {
+pub struct Db {
     conn: Connection,
     path: PathBuf,
     pass: i64,
+}
+
+/// A SQLite error as the store reports it: `state PATH: …`.
+fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Failed {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    }
 }
 
 fn key_bytes(key: u128) -> [u8; 16] {
@@ -120,10 +173,10 @@ fn key_from(bytes: &[u8]) -> Option<u128> {
     Some(u128::from_be_bytes(bytes.try_into().ok()?))
 }
 
-impl SqliteState {
+impl Db {
     /// Opens (or creates) the state at `path`, validating it before any write.
-    pub fn open(path: &Path) -> Result<(SqliteState, Opened), StateError> {
-        let bad = |why: String| StateError::Invalid {
+    pub fn open(path: &Path) -> Result<(Db, Opened), StoreError> {
+        let bad = |why: String| StoreError::Failed {
             path: path.to_path_buf(),
             why,
         };
@@ -155,7 +208,7 @@ impl SqliteState {
         // million-URL frontier needs to stay under 128 MiB.
         conn.pragma_update(None, "cache_size", -8_192)
             .map_err(|e| bad(e.to_string()))?;
-        let mut state = SqliteState {
+        let mut state = Db {
             conn,
             path: path.to_path_buf(),
             pass: 0,
@@ -165,43 +218,37 @@ impl SqliteState {
         Ok((state, opened))
     }
 
-    fn err(&self, e: rusqlite::Error) -> StateError {
-        StateError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        }
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sqlite_error(&self.path, e)
     }
 
-    fn migrate(&mut self, from: i64) -> Result<(), StateError> {
+    fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             let path = self.path.clone();
             let tx = self
                 .conn
                 .transaction()
-                .map_err(|source| StateError::Sqlite { path, source })?;
+                .map_err(|e| sqlite_error(&path, e))?;
             tx.execute_batch(sql)
                 .and_then(|()| tx.pragma_update(None, "user_version", i as i64 + 1))
                 .and_then(|()| tx.commit())
-                .map_err(|e| StateError::Sqlite {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
+                .map_err(|e| sqlite_error(&self.path, e))?;
         }
         Ok(())
     }
 
-    fn meta(&self, key: &str) -> Result<i64, StateError> {
+    fn meta(&self, key: &str) -> Result<i64, StoreError> {
         let v: String = self
             .conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        v.parse().map_err(|_| StateError::Invalid {
+        v.parse().map_err(|_| StoreError::Failed {
             path: self.path.clone(),
             why: format!("meta {key} is not a number: {v:?}"),
         })
     }
 
-    fn set_meta(&self, key: &str, value: i64) -> Result<(), StateError> {
+    fn set_meta(&self, key: &str, value: i64) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -213,7 +260,7 @@ impl SqliteState {
     }
 
     /// Continues an unfinished pass, or starts the next one after a finished pass.
-    fn start_pass(&mut self) -> Result<Opened, StateError> {
+    fn start_pass(&mut self) -> Result<Opened, StoreError> {
         let mut pass = self.meta("pass")?;
         let resumed = self.meta("pass_done")? == 0;
         if !resumed {
@@ -238,15 +285,15 @@ impl SqliteState {
     }
 
     /// Admits rows to this pass and marks pages done, in one transaction.
-    pub fn apply(&mut self, admit: &[NewRow], done: &[Done]) -> Result<(), StateError> {
+    pub fn apply(&mut self, admit: &[NewRow], done: &[Done]) -> Result<(), StoreError> {
         if admit.is_empty() && done.is_empty() {
             return Ok(());
         }
         let pass = self.pass;
-        let tx = self.conn.transaction().map_err(|e| StateError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sqlite_error(&self.path, e))?;
         let result = (|| -> rusqlite::Result<()> {
             let mut insert = tx.prepare_cached(ADMIT)?;
             for r in admit {
@@ -284,14 +331,11 @@ impl SqliteState {
         })();
         result
             .and_then(|()| tx.commit())
-            .map_err(|e| StateError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })
+            .map_err(|e| sqlite_error(&self.path, e))
     }
 
     /// Admits `row` unless this pass has it; `true` if it was new to the pass.
-    pub fn claim(&mut self, row: &NewRow) -> Result<bool, StateError> {
+    pub fn claim(&mut self, row: &NewRow) -> Result<bool, StoreError> {
         let pass = self.pass;
         let changed = self
             .conn
@@ -302,7 +346,7 @@ impl SqliteState {
     }
 
     /// Rows of this pass without their record yet.
-    pub fn count_pending(&mut self) -> Result<u64, StateError> {
+    pub fn count_pending(&mut self) -> Result<u64, StoreError> {
         self.conn
             .query_row(
                 "SELECT count(*) FROM pages WHERE pass = ?1 AND done = 0",
@@ -314,7 +358,7 @@ impl SqliteState {
     }
 
     /// Up to `limit` pending rows of this pass after row id `after`, in order.
-    pub fn load(&mut self, after: i64, limit: usize) -> Result<Vec<Row>, StateError> {
+    pub fn load(&mut self, after: i64, limit: usize) -> Result<Vec<Row>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -322,13 +366,9 @@ impl SqliteState {
                         body_hash, links, nofollow, content_type, title
                  FROM pages WHERE id > ?2 AND pass = ?1 AND done = 0 ORDER BY id LIMIT ?3",
             )
-            .map_err(|e| StateError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| sqlite_error(&self.path, e))?;
         let rows = stmt
             .query_map(params![self.pass, after, limit as i64], |r| {
-                let key: Vec<u8> = r.get(1)?;
                 let status: Option<u16> = r.get(7)?;
                 let etag: Option<String> = r.get(8)?;
                 let last_modified: Option<String> = r.get(9)?;
@@ -353,7 +393,6 @@ impl SqliteState {
                 });
                 Ok(Row {
                     id: r.get(0)?,
-                    key: key_from(&key).unwrap_or_default(),
                     url: r.get(2)?,
                     seed: r.get(3)?,
                     anchor: r.get(4)?,
@@ -363,15 +402,12 @@ impl SqliteState {
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| StateError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| sqlite_error(&self.path, e))?;
         Ok(rows)
     }
 
     /// Records that this pass finished: the next run starts a new pass.
-    pub fn finish_pass(&mut self) -> Result<(), StateError> {
+    pub fn finish_pass(&mut self) -> Result<(), StoreError> {
         self.set_meta("pass_done", 1)
     }
 
@@ -393,15 +429,16 @@ mod tests {
     use super::*;
 
     fn row(key: u128, url: &str) -> NewRow {
+        let seed = url::Url::parse("http://a.test/").unwrap();
         NewRow {
             key,
             url: url.into(),
-            seed: "http://a.test/".into(),
-            anchor: std::sync::Arc::new(crate::frontier::scope::Anchor::new(
-                &url::Url::parse("http://a.test/").unwrap(),
-            )),
-            parent: None,
-            depth: 0,
+            source: Arc::new(Source {
+                seed: "http://a.test/".into(),
+                anchor: Arc::new(crate::urls::Anchor::new(&seed)),
+                parent: None,
+                depth: 0,
+            }),
             done: false,
         }
     }
@@ -418,7 +455,6 @@ mod tests {
             last_modified: None,
             body_hash: Some(7),
             links_json: Some(r#"["http://a.test/x"]"#.into()),
-            store_links: true,
             nofollow: Some(vec![]),
         }
     }
@@ -428,7 +464,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
         {
-            let (mut s, o) = SqliteState::open(&path).unwrap();
+            let (mut s, o) = Db::open(&path).unwrap();
             assert_eq!((o.pass, o.resumed, o.pending), (1, true, 0));
             s.apply(&[row(1, "http://a.test/"), row(2, "http://a.test/x")], &[])
                 .unwrap();
@@ -439,14 +475,14 @@ mod tests {
         }
         {
             // Killed before the pass finished: the same pass resumes.
-            let (mut s, o) = SqliteState::open(&path).unwrap();
+            let (mut s, o) = Db::open(&path).unwrap();
             assert_eq!((o.pass, o.resumed, o.pending), (1, true, 1));
             s.apply(&[], &[done(2, 404)]).unwrap();
             s.finish_pass().unwrap();
         }
         {
             // The next run is a recrawl: pass 2, nothing seen yet, validators kept.
-            let (mut s, o) = SqliteState::open(&path).unwrap();
+            let (mut s, o) = Db::open(&path).unwrap();
             assert_eq!((o.pass, o.resumed, o.pending), (2, false, 0));
             s.apply(&[row(1, "http://a.test/")], &[]).unwrap();
             let rows = s.load(0, 10).unwrap();
@@ -463,7 +499,7 @@ mod tests {
     fn claims_and_admissions_deduplicate_within_a_pass() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
-        let (mut s, _) = SqliteState::open(&path).unwrap();
+        let (mut s, _) = Db::open(&path).unwrap();
         assert!(s.claim(&row(1, "http://a.test/")).unwrap(), "new key");
         assert!(
             !s.claim(&row(1, "http://a.test/")).unwrap(),
@@ -476,7 +512,7 @@ mod tests {
         s.apply(&[], &[done(1, 200), done(2, 200)]).unwrap();
         s.finish_pass().unwrap();
         drop(s);
-        let (mut s, o) = SqliteState::open(&path).unwrap();
+        let (mut s, o) = Db::open(&path).unwrap();
         assert_eq!(o.pass, 2);
         assert!(
             s.claim(&row(2, "http://a.test/x")).unwrap(),
@@ -494,10 +530,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.txt");
         std::fs::write(&text, "hello, not a database\n").unwrap();
-        let err = SqliteState::open(&text)
-            .err()
-            .expect("not a state")
-            .to_string();
+        let err = Db::open(&text).err().expect("not a state").to_string();
         assert!(err.contains("not an SQLite database"), "{err}");
         assert_eq!(std::fs::read(&text).unwrap(), b"hello, not a database\n");
 
@@ -507,20 +540,17 @@ mod tests {
             .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
             .unwrap();
         let before = std::fs::read(&other).unwrap();
-        let err = SqliteState::open(&other)
-            .err()
-            .expect("foreign db")
-            .to_string();
+        let err = Db::open(&other).err().expect("foreign db").to_string();
         assert!(err.contains("not a trawl state"), "{err}");
         assert_eq!(std::fs::read(&other).unwrap(), before);
 
         let newer = dir.path().join("newer.db");
-        drop(SqliteState::open(&newer).unwrap());
+        drop(Db::open(&newer).unwrap());
         Connection::open(&newer)
             .unwrap()
             .pragma_update(None, "user_version", 99)
             .unwrap();
-        let err = SqliteState::open(&newer).err().expect("newer").to_string();
+        let err = Db::open(&newer).err().expect("newer").to_string();
         assert!(err.contains("schema version 99"), "{err}");
     }
 }

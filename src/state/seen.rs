@@ -1,25 +1,13 @@
-//! The seen-set: which normalized URLs have entered the crawl, so each is
-//! fetched at most once. Behind a small trait so the in-memory set, the
-//! SQLite state and Redis plug in without touching the frontier.
+//! Seen-sets in memory: which URL keys (128-bit hashes of normalized URLs)
+//! have entered the crawl.
 //!
-//! Without `--state` the whole set is in memory (`MemorySeen`). With
-//! `--state` the store is the authority (a unique index), and memory holds
-//! only `RecentSeen`, a bounded cache that spares the store the duplicates
-//! it has seen lately; a key the cache forgot is deduplicated by the store.
+//! The memory store keeps the whole set (`MemorySeen`). A store whose
+//! seen-set lives elsewhere (SQLite's unique index, Redis) keeps only
+//! `RecentSeen`, a bounded cache that spares it the duplicates it has seen
+//! lately; a key the cache forgot is deduplicated by the store itself.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-
-/// Remembers URL keys (128-bit hashes of normalized URLs).
-pub trait Seen: Send {
-    /// Adds `key`; `true` if it was not there before.
-    fn insert(&mut self, key: u128) -> bool;
-    fn contains(&self, key: u128) -> bool;
-    fn len(&self) -> usize;
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// The keys are already uniform hashes, so hashing them again is wasted work:
 /// this hasher takes the low 64 bits as they are.
@@ -44,15 +32,19 @@ impl Hasher for PassThrough {
 #[derive(Default)]
 pub struct MemorySeen(HashSet<u128, BuildHasherDefault<PassThrough>>);
 
-impl Seen for MemorySeen {
-    fn insert(&mut self, key: u128) -> bool {
+impl MemorySeen {
+    /// Adds `key`; `true` if it was not there before.
+    pub fn insert(&mut self, key: u128) -> bool {
         self.0.insert(key)
     }
-    fn contains(&self, key: u128) -> bool {
+    pub fn contains(&self, key: u128) -> bool {
         self.0.contains(&key)
     }
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -68,8 +60,9 @@ pub struct RecentSeen {
     previous: HashSet<u128, BuildHasherDefault<PassThrough>>,
 }
 
-impl Seen for RecentSeen {
-    fn insert(&mut self, key: u128) -> bool {
+impl RecentSeen {
+    /// Adds `key`; `true` if the cache did not have it.
+    pub fn insert(&mut self, key: u128) -> bool {
         if self.previous.contains(&key) {
             return false;
         }
@@ -78,11 +71,14 @@ impl Seen for RecentSeen {
         }
         self.current.insert(key)
     }
-    fn contains(&self, key: u128) -> bool {
+    pub fn contains(&self, key: u128) -> bool {
         self.current.contains(&key) || self.previous.contains(&key)
     }
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.current.len() + self.previous.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

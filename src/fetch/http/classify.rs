@@ -1,0 +1,94 @@
+//! How a reqwest error becomes a record's error: the kind is picked by
+//! walking the error's source chain (typed errors from trawl's resolver,
+//! rustls, hyper and io errors), never by reading message text.
+
+use std::error::Error as StdError;
+
+use crate::error::{ErrorKind, PageError};
+
+/// A DNS lookup failure, raised by trawl's resolver so `classify` can tell it
+/// from a refused connection without reading message text.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot resolve {host}: {reason}")]
+pub struct DnsError {
+    pub host: String,
+    pub reason: String,
+}
+
+/// An address refused by `--deny-private-ips`.
+#[derive(Debug, thiserror::Error)]
+#[error("refused {addr} for {host}: private, loopback or link-local address (--deny-private-ips)")]
+pub struct PrivateAddressError {
+    pub host: String,
+    pub addr: std::net::IpAddr,
+}
+
+/// Picks the kind of a request error by walking its source chain, and builds
+/// a message from the most specific causes.
+pub fn classify(err: &reqwest::Error) -> PageError {
+    let message = chain_message(err);
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    let mut io_kind = None;
+    // A broken connection always shows up as a hyper error somewhere in the
+    // chain; a failed decompression never does.
+    let mut from_connection = false;
+    while let Some(e) = source {
+        tracing::trace!("error chain: {e:?}");
+        if e.is::<DnsError>() {
+            return PageError::new(ErrorKind::Dns, message);
+        }
+        if e.is::<PrivateAddressError>() {
+            let mut err = PageError::new(ErrorKind::Connect, message);
+            err.permanent = true;
+            return err;
+        }
+        from_connection |= e.is::<hyper::Error>();
+        if e.is::<rustls::Error>() {
+            return PageError::new(ErrorKind::Tls, message);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            io_kind.get_or_insert(io.kind());
+            // An io::Error's source() skips the error it wraps; step into it.
+            if let Some(inner) = io.get_ref() {
+                source = Some(inner);
+                continue;
+            }
+        }
+        source = e.source();
+    }
+    let kind = if err.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+        ErrorKind::Timeout
+    } else if err.is_connect() {
+        ErrorKind::Connect
+    } else if err.is_decode() && !from_connection {
+        ErrorKind::Decode
+    } else if err.is_redirect() {
+        ErrorKind::RedirectLimit
+    } else if err.is_builder() {
+        ErrorKind::InvalidUrl
+    } else {
+        // The connection broke after it was made: before the headers were
+        // complete or in the middle of the body (SPEC: `body`).
+        ErrorKind::Body
+    };
+    PageError::new(kind, message)
+}
+
+/// "a: b: c" from an error and its sources, skipping repeats, without the URL
+/// reqwest puts in its top-level text (the record carries it already).
+fn chain_message(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = Some(err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        let text = match text.find(" for url (") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}

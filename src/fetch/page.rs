@@ -1,0 +1,249 @@
+//! The page stage: from a response to an `Outcome::Done` — the record,
+//! the links to follow and what a store keeps. Shared by every transport:
+//! it gets the status, the headers and the decoded body, whoever fetched
+//! them.
+//!
+//! Charset decoding and extraction run right here for a page of up to
+//! `INLINE_PARSE_MAX` without `--select` (the byte scanner reads ~1 GB/s, so
+//! the reactor is held well under a millisecond), and on the blocking pool,
+//! one job per core, for a larger page or a DOM.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, LAST_MODIFIED, RETRY_AFTER};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::transport::{Exchange, Head};
+use super::{INLINE_PARSE_MAX, Outcome, charset, retry};
+use crate::config::Settings;
+use crate::error::{ErrorKind, PageError};
+use crate::extract::{self, Extracted};
+use crate::record::{CrawlItem, PageMeta, Record};
+use crate::urls::normalize;
+
+/// A response read whole, content-decoded.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Turns responses into records.
+pub struct PageStage {
+    settings: Arc<Settings>,
+    /// Bounds HTML parsing on the blocking pool to one job per core.
+    parse_permits: Semaphore,
+}
+
+fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+impl PageStage {
+    pub fn new(settings: Arc<Settings>) -> PageStage {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PageStage {
+            settings,
+            parse_permits: Semaphore::new(cores),
+        }
+    }
+
+    /// The record of a response, with what the store keeps of it.
+    fn record(&self, item: &CrawlItem, status: u16, headers: &HeaderMap) -> (Record, PageMeta) {
+        let mut record = item.record(Some(status), &self.settings.empty_fields);
+        record.content_type = header(headers, CONTENT_TYPE);
+        let meta = PageMeta {
+            key: normalize::key(&item.url),
+            etag: header(headers, ETAG),
+            last_modified: header(headers, LAST_MODIFIED),
+            ..PageMeta::default()
+        };
+        (record, meta)
+    }
+
+    /// A finished item whose record is only an error (no response).
+    pub fn error(&self, item: CrawlItem, err: PageError) -> Outcome {
+        let record = item.error_record(err, &self.settings.empty_fields);
+        let meta = PageMeta {
+            key: normalize::key(&item.url),
+            kept: true,
+            ..PageMeta::default()
+        };
+        done(item, record, Vec::new(), meta, None)
+    }
+
+    /// A response whose body could not be read whole.
+    pub fn broken<B>(
+        &self,
+        item: CrawlItem,
+        head: &Head<B>,
+        err: PageError,
+        bytes: u64,
+    ) -> Outcome {
+        let (mut record, meta) = self.record(&item, head.status, &head.headers);
+        record.bytes = bytes;
+        record.error = Some(err);
+        let retry_after = final_retry_after(&head.headers);
+        done(item, record, Vec::new(), meta, retry_after)
+    }
+
+    /// A 304 for a page an earlier pass saw: its record repeats what the
+    /// state stored, and its stored links are followed as if it had been
+    /// downloaded.
+    pub fn unchanged(&self, item: CrawlItem) -> Outcome {
+        let mut record = item.record(Some(304), &self.settings.empty_fields);
+        let mut follow = Vec::new();
+        if let Some(prior) = &item.prior {
+            record.content_type = prior.content_type.clone();
+            record.title = prior.title.clone();
+            record.links = prior.links.clone();
+            // The stored links were serialized from parsed URLs, so they parse.
+            follow = prior
+                .links
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !prior.nofollow.contains(l))
+                .filter_map(|(i, l)| Some((i as u32, normalize::key(&Url::parse(l).ok()?))))
+                .collect();
+        }
+        record.unchanged = Some(true);
+        let meta = PageMeta {
+            key: normalize::key(&item.url),
+            kept: true,
+            ..PageMeta::default()
+        };
+        done(item, record, follow, meta, None)
+    }
+
+    /// A response read whole: status, hash, charset, extraction.
+    pub async fn finish(
+        &self,
+        item: CrawlItem,
+        resp: Response,
+        exchange: Option<Box<Exchange>>,
+    ) -> Outcome {
+        let s = &self.settings;
+        let status = resp.status;
+        let (mut record, mut meta) = self.record(&item, status, &resp.headers);
+        record.bytes = resp.body.len() as u64;
+        if let Some(prior) = &item.prior {
+            let hash = xxhash_rust::xxh3::xxh3_128(&resp.body);
+            meta.body_hash = Some(hash);
+            // Same content, or still the same error (a page that is gone is
+            // reported once, then counts as unchanged).
+            let same = status == prior.status && (status >= 400 || prior.body_hash == Some(hash));
+            record.unchanged = Some(same);
+        } else if s.state.is_some() {
+            meta.body_hash = Some(xxhash_rust::xxh3::xxh3_128(&resp.body));
+        }
+        let content_type = record.content_type.clone();
+        let html = extract::is_html(content_type.as_deref());
+        let mut follow = Vec::new();
+        if status >= 400 {
+            let reason = reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("");
+            record.error = Some(PageError::new(
+                ErrorKind::HttpStatus,
+                format!("HTTP {status} {reason}").trim_end().to_string(),
+            ));
+        } else if html || (s.body && charset::is_textual(content_type.as_deref())) {
+            let (extracted, text) = self
+                .parse(resp.body, content_type, html, item.current.clone())
+                .await;
+            if let Some(ex) = extracted {
+                record.title = ex.title;
+                record.fields = ex.fields;
+                record.links.reserve(ex.links.len());
+                for (i, link) in ex.links.into_iter().enumerate() {
+                    if link.nofollow {
+                        meta.nofollow.push(link.url.as_str().to_owned());
+                    } else {
+                        follow.push((i as u32, link.key));
+                    }
+                    record.links.push(link.url.into());
+                }
+            }
+            record.body = text;
+        }
+        let retry_after = final_retry_after(&resp.headers);
+        let mut outcome = done(item, record, follow, meta, retry_after);
+        with_exchange(&mut outcome, exchange);
+        outcome
+    }
+
+    /// Decodes and (for HTML) extracts, in place or on the blocking pool.
+    async fn parse(
+        &self,
+        bytes: Vec<u8>,
+        content_type: Option<String>,
+        html: bool,
+        url: Url,
+    ) -> (Option<Extracted>, Option<String>) {
+        let bytes_len = bytes.len();
+        let settings = self.settings.clone();
+        let work = move || {
+            let text = charset::decode(&bytes, content_type.as_deref(), html);
+            let extracted = html.then(|| extract::extract(&text, &url, &settings.fields));
+            let text = settings.body.then(|| text.into_owned());
+            (extracted, text)
+        };
+        if parses_in_place(&self.settings, bytes_len) {
+            return work();
+        }
+        // The semaphore is never closed, so acquire cannot fail.
+        let _permit = self.parse_permits.acquire().await;
+        match tokio::task::spawn_blocking(work).await {
+            Ok(out) => out,
+            Err(e) => {
+                tracing::error!("parsing a page failed: {e}");
+                (None, None)
+            }
+        }
+    }
+}
+
+/// A small page without `--select` fields is scanned in tens of
+/// microseconds: right where it was read, which spares two thread
+/// hand-offs. A large page or a DOM goes to the blocking pool, so the
+/// reactor never waits on one.
+fn parses_in_place(settings: &Settings, len: usize) -> bool {
+    settings.fields.is_empty() && len <= INLINE_PARSE_MAX
+}
+
+/// `Retry-After` of a final response (a 429/503 with no retries left still
+/// pauses its host).
+fn final_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    retry::parse_retry_after(v, SystemTime::now())
+}
+
+/// Attaches the exchange as received to a finished page.
+fn with_exchange(outcome: &mut Outcome, exchange: Option<Box<Exchange>>) {
+    if let Outcome::Done { exchange: slot, .. } = outcome {
+        *slot = exchange;
+    }
+}
+
+fn done(
+    item: CrawlItem,
+    record: Record,
+    follow: Vec<(u32, u128)>,
+    meta: PageMeta,
+    retry_after: Option<Duration>,
+) -> Outcome {
+    Outcome::Done {
+        item,
+        record: Box::new(record),
+        follow,
+        meta,
+        retry_after,
+        exchange: None,
+    }
+}

@@ -1,0 +1,195 @@
+//! One run of a command, from the parsed command line to the exit code:
+//! settings, then the three ports chosen for this run — the transport
+//! (reqwest), the store (memory, or SQLite with `--state`) and the sinks
+//! (records) — wired to the engine and the writer, then the end of the pass
+//! and the summary.
+//!
+//! The only place that knows which implementation of a port is in use.
+
+use std::sync::{Arc, Mutex};
+
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::cli::{Cli, Command};
+use crate::config::Settings;
+use crate::engine::{Engine, Stop};
+use crate::fetch::Fetcher;
+use crate::fetch::http::HttpTransport;
+use crate::options::Mode;
+use crate::output::records::{OutputSpec, RecordSink};
+use crate::output::{Sink, SinkError, WriterHandle};
+use crate::progress::Progress;
+use crate::state::lock::StateLock;
+use crate::state::memory::MemoryStore;
+use crate::state::sqlite::SqliteStore;
+use crate::state::{Store, StoreError};
+use crate::{logging, seeds, shutdown};
+
+/// Exit code of a run that was interrupted by a signal.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Errors that end the whole run.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad flags, config or seeds: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The state store failed or cannot be used: exit 1.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An output cannot be written: exit 1.
+    #[error(transparent)]
+    Output(#[from] SinkError),
+    /// Anything else that stops the run (the runtime, `--stats`): exit 1.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Usage(_) => 2,
+            AppError::Store(_) | AppError::Output(_) | AppError::Fatal(_) => 1,
+        }
+    }
+}
+
+/// What a run starts from, whatever its store.
+struct Start {
+    settings: Arc<Settings>,
+    transport: HttpTransport,
+    first_seed: Url,
+    seeds: tokio::sync::mpsc::Receiver<Url>,
+    quiet: bool,
+}
+
+/// Runs one command to its end; `Ok` carries the exit code (0 or 130).
+pub async fn run(cli: Cli) -> Result<i32, AppError> {
+    let (mode, args) = match cli.command {
+        Command::Crawl(a) => (Mode::Crawl, a),
+        Command::Fetch(a) => (Mode::Fetch, a),
+    };
+    let quiet = args.quiet;
+    logging::init(quiet, args.verbose);
+    let settings = Arc::new(Settings::resolve(mode, args).map_err(AppError::Usage)?);
+    let transport = HttpTransport::new(&settings).map_err(AppError::Usage)?;
+
+    let mut seeds = seeds::spawn(settings.urls.clone(), settings.seeds_file.clone());
+    let Some(first_seed) = seeds.recv().await else {
+        return Err(AppError::Usage(
+            "no valid seed URL: give absolute http(s) URLs as arguments or with --seeds FILE"
+                .into(),
+        ));
+    };
+    let start = Start {
+        settings: settings.clone(),
+        transport,
+        first_seed,
+        seeds,
+        quiet,
+    };
+    let Some(path) = &settings.state else {
+        return crawl(start, MemoryStore::default(), None).await;
+    };
+    // --state: lock it, open it, and pick up where the last run stopped.
+    let _lock = StateLock::acquire(path)?;
+    let (store, opened) = SqliteStore::open(path)?;
+    if opened.resumed && opened.pending > 0 {
+        tracing::info!(
+            "state {}: resuming pass {} with {} pages pending",
+            path.display(),
+            opened.pass,
+            opened.pending
+        );
+    } else if !opened.resumed {
+        tracing::info!(
+            "state {}: starting recrawl pass {}",
+            path.display(),
+            opened.pass
+        );
+    }
+    crawl(start, store, Some(opened.pass)).await
+}
+
+/// The sinks of this run.
+fn sinks(settings: &Settings) -> Result<Vec<Box<dyn Sink>>, SinkError> {
+    let spec = OutputSpec {
+        path: settings.output.clone(),
+        format: settings.format,
+        field_names: settings.fields.iter().map(|f| f.name.clone()).collect(),
+        with_body: settings.body,
+        append: settings.state.is_some(),
+        changed_only: settings.changed_only,
+    };
+    Ok(vec![Box::new(RecordSink::open(spec)?)])
+}
+
+/// Crawls with `store` (of `pass`, for a store that has passes), then ends
+/// the pass and reports.
+async fn crawl<S: Store>(start: Start, store: S, pass: Option<i64>) -> Result<i32, AppError> {
+    let settings = start.settings;
+    let sinks = sinks(&settings)?;
+    let capture = sinks.iter().any(|s| s.wants_exchange());
+    let output_lock = Arc::new(Mutex::new(()));
+    let output_closed = CancellationToken::new();
+    let writer = WriterHandle::spawn(
+        sinks,
+        store.ack(),
+        output_lock.clone(),
+        output_closed.clone(),
+    )
+    .map_err(AppError::Fatal)?;
+
+    let shutdown = CancellationToken::new();
+    shutdown::install(shutdown.clone(), output_lock);
+
+    let fetcher = Arc::new(Fetcher::new(start.transport, settings.clone(), capture));
+    let progress = Progress::new(settings.progress, start.quiet);
+    let engine = Engine::new(
+        settings.clone(),
+        store,
+        fetcher,
+        writer.tx.clone(),
+        progress,
+    );
+    let mut end = engine
+        .run(start.first_seed, start.seeds, shutdown, output_closed)
+        .await;
+    // Every record written and handed to the store before it is asked
+    // what is left.
+    let written = writer.finish();
+    let mut store = end.store;
+    if let Some(e) = end.fatal {
+        return Err(e.into());
+    }
+    written?;
+    if let Some(pass) = pass {
+        let pending = store.count_pending().await?;
+        // A run stopped by a limit right after its last page still completes the pass.
+        let complete = match end.stop {
+            None => true,
+            Some(Stop::Limit) => pending == 0 && !end.more_seeds,
+            Some(_) => false,
+        };
+        if complete {
+            // Every page of this pass has its record: the next run recrawls.
+            store.finish_pass().await?;
+        }
+        end.stats.pass = Some(pass);
+        end.stats.pass_complete = Some(complete);
+        end.stats.pending = Some(pending);
+    }
+    store.close().await?;
+
+    if !start.quiet {
+        eprintln!("{}", end.stats.line());
+    }
+    if let Some(path) = &settings.stats {
+        end.stats.write_json(path).map_err(AppError::Fatal)?;
+    }
+    Ok(match end.stop {
+        Some(Stop::Signal) => EXIT_INTERRUPTED,
+        _ => 0,
+    })
+}

@@ -1,0 +1,116 @@
+//! The backlog: the engine's side of a store. It keeps the host queues fed
+//! from a store that keeps its frontier elsewhere, a window at a time, so
+//! memory holds only a window of the frontier however large it grows.
+//!
+//! When fewer than `LEASE_LOW` fresh URLs wait in memory it leases
+//! `LEASE_BATCH` more; the lease runs while the engine goes on. A lease that
+//! comes back short, with nothing stored since it was asked for, means the
+//! store has nothing more this run has not been handed (every store call
+//! sends the buffered admissions first, so the lease saw all of those). A
+//! store that queues every URL at once (memory) is never leased from.
+
+use super::{Admission, Admitted, Store, StoreError, StoreFuture};
+use crate::record::Fresh;
+
+/// URLs leased from the store at a time.
+pub const LEASE_BATCH: usize = 2_000;
+/// A lease is started when fewer fresh URLs than this wait in memory.
+pub const LEASE_LOW: usize = 1_000;
+
+pub struct Backlog<S: Store> {
+    store: S,
+    leasing: Option<StoreFuture<Vec<Fresh>>>,
+    /// Every pending URL of the store has been handed to this run.
+    drained: bool,
+    /// URLs went to the store since the current lease was asked for.
+    stored_since_lease: bool,
+}
+
+impl<S: Store> Backlog<S> {
+    pub fn new(store: S) -> Backlog<S> {
+        Backlog {
+            drained: !store.has_backlog(),
+            store,
+            leasing: None,
+            stored_since_lease: false,
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// Whether `key` has entered the crawl, as far as memory knows.
+    pub fn seen(&self, key: u128) -> bool {
+        self.store.seen(key)
+    }
+
+    /// Offers a URL; returns it when it is to be queued now.
+    pub fn admit(&mut self, admission: Admission) -> Option<Fresh> {
+        match self.store.admit(admission) {
+            Admitted::Known => None,
+            Admitted::Queue(fresh) => Some(fresh),
+            Admitted::Stored => {
+                self.drained = false;
+                self.stored_since_lease = true;
+                None
+            }
+        }
+    }
+
+    /// Sends what `admit` buffered.
+    pub async fn flush(&mut self) -> Result<(), StoreError> {
+        match self.store.flush() {
+            Some(sent) => sent.await,
+            None => Ok(()),
+        }
+    }
+
+    /// Starts a lease if memory runs low (`fresh_waiting` URLs queued) and
+    /// the store may have more.
+    pub fn refill(&mut self, fresh_waiting: usize) {
+        if self.leasing.is_none() && !self.drained && fresh_waiting < LEASE_LOW {
+            self.leasing = Some(self.store.lease(LEASE_BATCH));
+            self.stored_since_lease = false;
+        }
+    }
+
+    /// Whether a lease is under way.
+    pub fn leasing(&self) -> bool {
+        self.leasing.is_some()
+    }
+
+    /// The URLs of the lease under way, when it is done (never without one).
+    pub async fn leased(&mut self) -> Result<Vec<Fresh>, StoreError> {
+        let Some(lease) = self.leasing.as_mut() else {
+            return std::future::pending().await;
+        };
+        let rows = lease.await;
+        self.leasing = None;
+        if let Ok(rows) = &rows
+            && rows.len() < LEASE_BATCH
+            && !self.stored_since_lease
+        {
+            self.drained = true;
+        }
+        rows
+    }
+
+    /// Whether the store may still hand out URLs this run.
+    pub fn has_more(&self) -> bool {
+        !self.drained || self.leasing.is_some()
+    }
+
+    /// Claims a redirect target; `true` if it was new to the crawl.
+    pub async fn claim(&mut self, admission: Admission) -> Result<bool, StoreError> {
+        self.store.claim(admission).await
+    }
+}
