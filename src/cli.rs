@@ -101,6 +101,8 @@ pub struct CrawlArgs {
     pub robots: Option<RobotsMode>,
 
     /// User-Agent header; its product token is matched in robots.txt [default: trawl/<version>].
+    // The text is clap's --help, where `<version>` reads as meant.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(short = 'A', long, value_name = "S")]
     pub user_agent: Option<String>,
 

@@ -209,3 +209,40 @@ pub struct PageMeta {
     /// keeps the links and validators it has.
     pub kept: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn every_record_follows_one_rule() {
+        let url = Url::parse("http://a.test/x").unwrap();
+        let mut item = CrawlItem::new(
+            url.clone(),
+            Arc::from("http://a.test/"),
+            Arc::new(Anchor::new(&url)),
+            None,
+            1,
+        );
+        item.attempts = 2;
+        let mut fields = serde_json::Map::new();
+        fields.insert("price".into(), serde_json::Value::Null);
+        fields.insert("tags".into(), serde_json::Value::Array(Vec::new()));
+        let fetched = item.record(Some(200), &fields);
+        let failed = item.error_record(PageError::new(ErrorKind::Connect, "refused"), &fields);
+        for r in [&fetched, &failed] {
+            assert_eq!(r.fields, fields, "one key per field, also on errors");
+            assert_eq!(
+                (r.url.as_str(), r.depth, r.attempts),
+                ("http://a.test/x", 1, 2)
+            );
+        }
+        assert!(fetched.fetched_at.is_some(), "a response has a time");
+        assert!(failed.fetched_at.is_none() && failed.status.is_none());
+        assert_eq!(
+            failed.error.as_ref().map(|e| e.kind),
+            Some(ErrorKind::Connect)
+        );
+    }
+}

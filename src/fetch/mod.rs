@@ -13,7 +13,10 @@
 //! the page stage is shared by every transport.
 
 pub mod body;
+
 pub mod charset;
+#[cfg(test)]
+mod contract;
 pub mod decode;
 pub mod http;
 pub mod page;

@@ -9,6 +9,9 @@
 //! gets it with the page; no page carries it otherwise.
 
 pub mod encode;
+
+#[cfg(test)]
+mod contract;
 pub mod records;
 pub mod summary;
 pub mod writer;

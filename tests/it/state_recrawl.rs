@@ -386,3 +386,88 @@ async fn a_state_from_a_newer_schema_is_refused_and_left_untouched() {
     drop(conn);
     refused(&f.state, "schema version 99").await;
 }
+
+/// The state fails in the middle of a run — a trigger stands in for a full
+/// disk: SQLite refuses to mark a tenth page done. The run finishes the
+/// requests in flight and exits 1 with "state PATH: …"; every page the
+/// server served has its record in the output, and every page the state
+/// holds as done is among them, so a later run repeats pages but never
+/// loses one.
+#[tokio::test]
+async fn a_state_that_fails_mid_run_exits_1_naming_it_and_loses_no_record() {
+    let server = TestServer::start(ServerOpts::routes(site(Versions::new()))).await;
+    let f = files();
+    let (first, _) = pass(&server, Some(&f.state), &f.out, &["--max-pages", "1"]).await;
+    assert_eq!(first.len(), 1);
+    let conn = rusqlite::Connection::open(&f.state).expect("sqlite");
+    conn.execute_batch(
+        "CREATE TRIGGER full BEFORE UPDATE OF done ON pages
+           WHEN NEW.done = 1 AND (SELECT count(*) FROM pages WHERE done = 1) >= 10
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    )
+    .expect("trigger");
+    drop(conn);
+
+    let seed = server.url("/p/0");
+    let args = [
+        "crawl",
+        "--depth",
+        "50",
+        "-j",
+        "4",
+        "-o",
+        path_str(&f.out),
+        "--state",
+        path_str(&f.state),
+        &seed,
+    ];
+    let run = run_trawl(&args, None, LIMIT).await;
+    run.assert_code(1);
+    let named = format!("state {}:", f.state.display());
+    assert!(
+        run.stderr.contains(&named) && run.stderr.contains("database or disk is full"),
+        "expected {named:?} and the cause on stderr: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("cannot write"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+
+    let text = std::fs::read_to_string(&f.out).expect("output");
+    let recorded: BTreeSet<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("whole JSON lines"))
+        .map(|r| r["url"].as_str().expect("url")[server.origin().len()..].to_string())
+        .collect();
+    let served: BTreeSet<String> = server
+        .page_requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(
+        served.len() < all_paths().len(),
+        "the failure came before the end: {served:?}"
+    );
+    let lost: Vec<_> = served.difference(&recorded).collect();
+    assert!(lost.is_empty(), "served without a record: {lost:?}");
+    let conn = rusqlite::Connection::open(&f.state).expect("sqlite");
+    let mut done = conn
+        .prepare("SELECT url FROM pages WHERE done = 1 AND status IS NOT NULL")
+        .expect("query");
+    let done: Vec<String> = done
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("rows")
+        .map(|u| u.expect("url"))
+        .collect();
+    assert!(
+        done.len() >= 9,
+        "{} pages done before the failure",
+        done.len()
+    );
+    for url in &done {
+        let path = url.trim_start_matches(&server.origin()).to_string();
+        assert!(
+            recorded.contains(&path),
+            "{url} is done in the state but has no record"
+        );
+    }
+}
