@@ -198,7 +198,8 @@ pub struct Prior {
 /// Handed to the writer with the record, and from there to the store.
 #[derive(Debug, Default)]
 pub struct PageMeta {
-    /// `normalize::key` of the record's `url`.
+    /// `normalize::key` of the record's `url` (set by the engine, for a
+    /// store that keeps pages).
     pub key: u128,
     pub etag: Option<String>,
     pub last_modified: Option<String>,

@@ -547,11 +547,12 @@ impl<S: Store, T: Transport> Engine<S, T> {
         self.flush().await;
         self.stats.add(&record);
         let meta = self.keeps_pages.then(|| {
-            Box::new(meta.unwrap_or_else(|| PageMeta {
-                key: normalize::key(&item.url),
+            let mut meta = meta.unwrap_or_else(|| PageMeta {
                 kept: true,
                 ..PageMeta::default()
-            }))
+            });
+            meta.key = normalize::key(&item.url);
+            Box::new(meta)
         });
         if let Some(acks) = &self.acks {
             acks.handed();

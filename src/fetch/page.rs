@@ -58,7 +58,6 @@ impl PageStage {
         let mut record = item.record(Some(status), &self.settings.empty_fields);
         record.content_type = header(headers, CONTENT_TYPE);
         let meta = PageMeta {
-            key: normalize::key(&item.url),
             etag: header(headers, ETAG),
             last_modified: header(headers, LAST_MODIFIED),
             ..PageMeta::default()
@@ -70,7 +69,6 @@ impl PageStage {
     pub fn error(&self, item: CrawlItem, err: PageError) -> Outcome {
         let record = item.error_record(err, &self.settings.empty_fields);
         let meta = PageMeta {
-            key: normalize::key(&item.url),
             kept: true,
             ..PageMeta::default()
         };
@@ -113,7 +111,6 @@ impl PageStage {
         }
         record.unchanged = Some(true);
         let meta = PageMeta {
-            key: normalize::key(&item.url),
             kept: true,
             ..PageMeta::default()
         };
