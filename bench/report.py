@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--sites", default="")
     ap.add_argument("--load", default="?")
     ap.add_argument("--build", type=int, default=0)
+    ap.add_argument("--broad-hosts", default="")
     a = ap.parse_args()
     o = a.out
     p = []
@@ -221,6 +222,7 @@ def main():
         w("")
     else:
         w("Not run.\n")
+    broad(o, w, a.broad_hosts)
     targets(o, w, a.sites.split())
     print("\n".join(p))
 
@@ -296,6 +298,61 @@ def targets(o, w, site_order):
             w(f"| rate within 5% of --rate 10 | rate | {r['rate']}/s | – | {100 * err:+.1f}% | {yes(abs(err) <= 0.05)} |")
             w(f"| no gap shorter than 1/R − 5 ms | rate | shortest {r['min_gap_ms']} ms | – | ≥ 95 ms | "
               f"{yes(r['min_gap_ms'] >= 95)} |")
+    w("")
+
+
+def broad(o, w, hosts):
+    rows = read_tsv(os.path.join(o, "broad.tsv"))
+    n = int(hosts) if hosts.isdigit() else (int(rows[0]["hosts"]) if rows else 0)
+    w(f"## Broad crawl: {n:,} hosts\n")
+    if not rows:
+        w("Not run.\n")
+        return
+    cfg = {}
+    low = ""
+    if os.path.exists(os.path.join(o, "broad.json")):
+        cfg = json.load(open(os.path.join(o, "broad.json")))
+        low = cfg.get("low_nofile") or ""
+    w(f"{n:,} host names `h0.test` … `h{n - 1}.test` in front of one nginx port (its own instance: one default "
+      f"server, one worker on core 0, `keepalive_timeout {cfg.get('keepalive', '?')}`, `worker_connections "
+      f"{cfg.get('worker_connections', '?')}`, `ulimit -n {cfg.get('nginx_nofile', '?')}` for nginx only); "
+      f"each serves the same site: `/` linking to 4 small pages (5 HTML pages per host, {5 * n:,} in all) and a "
+      "robots.txt that disallows only `/private/`, which nothing links to. "
+      "trawl: `trawl crawl --seeds seeds.txt --config hosts.toml -j C -q -o FILE` with its defaults (robots.txt "
+      "obeyed, `--per-host 4`, `--depth 3`); the config file maps every name to 127.0.0.1 "
+      "(`resolve = [\"h0.test:127.0.0.1\", …]`). wget (`-r -l 3 -i seeds.txt`, no `-H`) and Scrapy "
+      "(`peers/scrapy_broad.py`, robots obeyed, 4 per host) reach the names through nginx as their HTTP proxy "
+      "(absolute-form requests), so they hold connections to one proxy, not one per host: their fd counts are not "
+      "comparable with trawl's. *pages 200* = distinct (host, page) answered 200, from the tool's own output; "
+      "*errors* = error records by kind (trawl: `error.kind` of its JSONL records; wget: its log's failures; "
+      "Scrapy: errback exceptions and non-200 statuses); pages/s = pages 200 ÷ wall seconds; *max open fds* = "
+      f"the most entries in `/proc/PID/fd` of the tool (and any process it forks), sampled every "
+      f"{cfg.get('fd_sample_ms', '?')} ms from core 0; *ulimit -n* = the tool's soft/hard open-file limit: the shell's "
+      f"({cfg.get('shell_nofile', '?')})"
+      + (f", except the run under `ulimit -n {low}` (soft = hard"
+         + (", the soft limit cron jobs and services usually get" if low == "1024" else "") + ")" if low else "")
+      + ". One run each. † = fewer than 99% of the pages.\n")
+    w("| tool | -j | pages 200 | errors | wall s | pages/s | peak RSS MB | max open fds | ulimit -n | notes |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if not r["wall_s"]:
+            w(f"| {r['tool']} | – | – | – | – | – | – | – | – | {r['note']} |")
+            continue
+        ok, exp, wall = int(r["ok"] or 0), int(r["expected"] or 0), float(r["wall_s"])
+        dag = "†" if exp and ok < 0.99 * exp else ""
+        errs = r["errors"].replace(":", " ").replace(",", ", ") if r["errors"] != "0" else "0"
+        notes = [r["note"]] if r["note"] else []
+        if r["rc"] not in ("0", "124", "137") and not (r["tool"] == "wget" and r["rc"] == "8"):
+            notes.append(f"exit {r['rc']}")
+        if r["nginx_errors"] not in ("", "0"):
+            notes.append(f"nginx logged {r['nginx_errors']} errors")
+        seen = r.get("nofile_seen") or ""
+        if seen and seen != r["nofile"]:
+            notes.append(f"limit seen in /proc at the end: {seen}")
+        jj = "1 (serial)" if r["tool"] == "wget" else r["conc"]
+        rss = int(r["maxrss_kb"] or 0) / 1024
+        w(f"| {r['tool']} | {jj} | {ok:,} / {exp:,}{dag} | {errs} | {wall:.2f} | {ok / wall if wall else 0:,.0f}{dag} | "
+          f"{f(rss, 1) if rss else '–'} | {f(int(r['max_fds'])) if r['max_fds'] else '–'} | {r['nofile']} | {'; '.join(notes)} |")
     w("")
 
 

@@ -3,13 +3,19 @@
 #
 #   bench/run.sh            full run (all corpora, all peers, all scenarios; ~20+ min)
 #   bench/run.sh --quick    python3-doc only, trawl vs wget and Scrapy at concurrency 16,
-#                           short latency/memory/rate scenarios (< 3 min
+#                           short latency/memory/rate/broad scenarios (< 3 min
 #                           once installs and the trawl build are cached)
 #
 # Knobs (environment): REPS (runs per cell, default 3), CONCS ("16 64"),
 # SITES (subset of "python rust syn10k syn100k"), PEERS (subset of
 # "wget scrapy spider crawlee httrack"), SCENARIOS (subset of "main latency
-# memory rate"), SKIP_INSTALL=1, SKIP_BUILD=1.
+# memory rate broad"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
+# to measure instead of building this tree's), BENCH_OUT, RESULTS.
+# Broad crawl: BROAD_HOSTS (10000; --quick 1000), BROAD_CONCS ("64 256"),
+# BROAD_PEERS (of the installed ones: "wget spider scrapy"), BROAD_LOW_NOFILE
+# (1024, --quick 256: one more trawl run at -j 64 under `ulimit -n` that; empty = none),
+# BROAD_KEEPALIVE (nginx keepalive_timeout, 60s), BROAD_TMO (600 s a run),
+# BROAD_SLOW_CAP (Scrapy's cap, 60 s), FD_SAMPLE_MS (25).
 #
 # Writes bench/RESULTS.md; raw figures go to bench/out/ (the run's TSV/JSON).
 # Needs root (apt-get, ip netns).  Never sends traffic anywhere but 127.0.0.0/8
@@ -32,7 +38,7 @@ QUICK=0
 for a in "$@"; do
     case $a in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "unknown argument: $a" >&2; exit 2 ;;
     esac
 done
@@ -40,18 +46,23 @@ done
 if [[ $QUICK == 1 ]]; then
     # Scrapy needs ~25 s of CPU per python3-doc crawl, so quick mode keeps one concurrency
     : "${REPS:=3}" "${CONCS:=16}" "${SITES:=python}" "${PEERS:=wget scrapy}"
-    : "${SCENARIOS:=main latency memory rate}"
+    : "${SCENARIOS:=main latency memory rate broad}"
     RATE_SECS=10; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
+    # 1,000 hosts fit under `ulimit -n 1024`: the low-limit run uses 256 here (BENCH-NOTES)
+    : "${BROAD_HOSTS:=1000}" "${BROAD_CONCS:=64}" "${BROAD_PEERS:=wget}" "${BROAD_LOW_NOFILE=256}"
 else
     : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
     : "${PEERS:=wget scrapy spider crawlee httrack}"
-    : "${SCENARIOS:=main latency memory rate}"
+    : "${SCENARIOS:=main latency memory rate broad}"
     RATE_SECS=30; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
+    : "${BROAD_HOSTS:=10000}" "${BROAD_CONCS:=64 256}" "${BROAD_PEERS:=wget spider scrapy}"
 fi
 # Scrapy and Crawlee manage 15-50 pages/s here: on python3-doc they run every rep
 # at the last concurrency (SLOW_CONCS); on the large sites once (rep 1), capped
 # at SLOW_CAP seconds and reported as partial, so the full run stays under 20 min
 : "${SLOW_CONCS:=${CONCS##* }}" "${SLOW_CAP:=30}"
+: "${BROAD_LOW_NOFILE=1024}" "${BROAD_KEEPALIVE:=60s}" "${BROAD_TMO:=600}" "${BROAD_SLOW_CAP:=60}" "${FD_SAMPLE_MS:=25}"
+BROAD_PORT=8087
 MODE=$([[ $QUICK == 1 ]] && echo quick || echo full)
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -125,20 +136,33 @@ install_peer() {  # $1 = peer; sets up its command, records status
             else peer_status crawlee FAILED "$(grep -m3 'npm error' "$CACHE/npm.log" || echo 'node/npm missing')"; fi ;;
     esac
 }
-for p in $PEERS; do install_peer "$p"; done
-OK_PEERS=$(awk -F'\t' '$2=="ok"{printf "%s ", $1}' "$OUT/peers.tsv")
-log "peers installed: ${OK_PEERS:-none}"
+ALL_PEERS=$PEERS
+if [[ " $SCENARIOS " == *" broad "* ]]; then
+    for p in $BROAD_PEERS; do [[ " $ALL_PEERS " == *" $p "* ]] || ALL_PEERS+=" $p"; done
+fi
+for p in $ALL_PEERS; do install_peer "$p"; done
+INSTALLED=$(awk -F'\t' '$2=="ok"{printf "%s ", $1}' "$OUT/peers.tsv")
+OK_PEERS=""; BROAD_OK=""     # the main/latency scenarios' peers, the broad scenario's
+for p in $INSTALLED; do
+    [[ " $PEERS " == *" $p "* ]] && OK_PEERS+="$p "
+    [[ " $BROAD_PEERS " == *" $p "* ]] && BROAD_OK+="$p "
+done
+log "peers installed: ${INSTALLED:-none}"
 
 # ---------------------------------------------------------------- trawl build
-TRAWL=$REPO/target/release/trawl
+TRAWL=${TRAWL_BIN:-$REPO/target/release/trawl}
 TB=$(date +%s)
-if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+if [[ ${SKIP_BUILD:-0} != 1 && -z ${TRAWL_BIN:-} ]]; then
     log "cargo build --release"
     (cd "$REPO" && timeout 1800 cargo build --release --locked -q)
 fi
 BUILD_SECS=$(( $(date +%s) - TB ))
 [[ -x $TRAWL ]] || { echo "no $TRAWL" >&2; exit 1; }
-TRAWL_VERSION="$("$TRAWL" --version 2>/dev/null || echo trawl) ($(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo '+uncommitted'))"
+if [[ -n ${TRAWL_BIN:-} ]]; then
+    TRAWL_VERSION="$("$TRAWL" --version 2>/dev/null || echo trawl) (TRAWL_BIN=$TRAWL, $(date -r "$TRAWL" '+built %Y-%m-%d %H:%M'))"
+else
+    TRAWL_VERSION="$("$TRAWL" --version 2>/dev/null || echo trawl) ($(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo '+uncommitted'))"
+fi
 
 # ---------------------------------------------------------------- sites
 # name -> port, docroot, true page list ($SITES_DIR/NAME.paths)
@@ -180,7 +204,7 @@ render() {  # render TEMPLATE OUT [extra sed args]
 }
 stop_nginx() {
     local pidf
-    for pidf in "$RUN/nginx.pid" "$RUN/nginx-lat.pid"; do
+    for pidf in "$RUN/nginx.pid" "$RUN/nginx-lat.pid" "$RUN/nginx-broad.pid"; do
         if [[ -s $pidf ]]; then
             kill -QUIT "$(cat "$pidf")" 2>/dev/null || true
             for _ in $(seq 50); do kill -0 "$(cat "$pidf" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
@@ -206,7 +230,7 @@ EOF
 }
 for s in $SITES; do curl_ok "http://127.0.0.1:${PORT[$s]}/" || { echo "nginx does not serve $s" >&2; exit 1; }; done
 # serious nginx errors (a 404's "No such file or directory" is not one)
-errlines() { grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-error.log" 2>/dev/null | grep -vc 'No such file or directory' || true; }
+errlines() { grep -E '\[(error|crit|alert|emerg)\]' "${1:-$RUN/nginx-error.log}" 2>/dev/null | grep -vc 'No such file or directory' || true; }
 
 # ---------------------------------------------------------------- measuring one run
 # Every crawler: pinned to core 1 (nginx has core 0), bounded by timeout,
@@ -215,14 +239,32 @@ RES=$OUT/main.tsv
 printf 'tool\tsite\tconc\trep\tfound\ttrue\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\tnginx_errors\n' > "$RES"
 
 measure() {  # measure DIR TIMEOUT CMD...   -> sets M_WALL M_USER M_SYS M_RSS M_RC
+    # With FD_OUT=FILE: also the max open fds of the tool's process tree, sampled
+    # from /proc/PID/fd every FD_SAMPLE_MS ms by broad.py (pinned to nginx's core;
+    # started first, so that it samples from the tool's first milliseconds)
     local d=$1 tmo=$2; shift 2
-    local t0 t1
-    t0=$(date +%s.%N)
+    local t0 t1 pid spid
     set +e
-    taskset -c 1 /usr/bin/time -v -o "$d/time.txt" timeout -k 5 "$tmo" "$@" >"$d/stdout" 2>"$d/stderr" </dev/null
-    M_RC=$?
+    if [[ -n ${FD_OUT:-} ]]; then
+        rm -f "$FD_OUT" "$FD_OUT.ready" "$FD_OUT.pid"
+        taskset -c 0 python3 "$BENCH/broad.py" sample "$FD_OUT.pid" "$FD_SAMPLE_MS" "$FD_OUT" </dev/null &
+        spid=$!
+        for _ in $(seq 1000); do [[ -e $FD_OUT.ready ]] && break; sleep 0.01; done
+        t0=$(date +%s.%N)
+        taskset -c 1 /usr/bin/time -v -o "$d/time.txt" timeout -k 5 "$tmo" "$@" >"$d/stdout" 2>"$d/stderr" </dev/null &
+        pid=$!
+        echo "$pid" > "$FD_OUT.pid.tmp" && mv "$FD_OUT.pid.tmp" "$FD_OUT.pid"
+        wait "$pid"
+        M_RC=$?
+        t1=$(date +%s.%N)
+        wait "$spid"
+    else
+        t0=$(date +%s.%N)
+        taskset -c 1 /usr/bin/time -v -o "$d/time.txt" timeout -k 5 "$tmo" "$@" >"$d/stdout" 2>"$d/stderr" </dev/null
+        M_RC=$?
+        t1=$(date +%s.%N)
+    fi
     set -e
-    t1=$(date +%s.%N)
     M_WALL=$(awk -v a="$t0" -v b="$t1" "BEGIN{printf \"%.3f\", b - a}")
     M_USER=$(awk -F': ' '/User time/{print $2}' "$d/time.txt")
     M_SYS=$(awk -F': ' '/System time/{print $2}' "$d/time.txt")
@@ -443,9 +485,110 @@ EOF
     rm -rf "$d"
 fi
 
+# ---------------------------------------------------------------- broad crawl
+# BROAD_HOSTS host names (hI.test) in front of one nginx port: every host serves
+# the same 5-page site and a robots.txt (broad.py).  trawl maps the names to
+# 127.0.0.1 with `resolve = [...]` in a config file and runs with its defaults
+# (robots obeyed, --per-host 4, --depth 3); wget and Scrapy reach the names
+# through nginx as their HTTP proxy.  Per run: pages answered 200, error records
+# by kind, wall, peak RSS, and the max open fds of the tool (broad.py sample).
+BROAD=$OUT/broad.tsv
+rm -f "$OUT/broad.json"
+printf 'tool\tconc\thosts\tnofile\tok\texpected\trecords\terrors\twall_s\tuser_s\tsys_s\tmaxrss_kb\tmax_fds\tfd_samples\tnofile_seen\trc\tnginx_errors\tnote\n' > "$BROAD"
+broad_row() {  # broad_row TOOL CONC NOFILE COUNT_JSON FD_JSON NGINX_ERRORS NOTE
+    python3 - "$@" "$BROAD_HOSTS" "$M_WALL" "$M_USER" "$M_SYS" "$M_RSS" "$M_RC" >> "$BROAD" <<'PY'
+import json, os, sys
+tool, conc, nofile, cnt, fds, nerr, note, hosts, wall, user, sys_, rss, rc = sys.argv[1:]
+c = json.loads(cnt) if cnt else {}
+fd = json.load(open(fds)) if fds and os.path.exists(fds) else {}
+errs = (",".join(f"{k}:{v}" for k, v in c.get("errors", {}).items()) or "0") if c else ""
+print("\t".join(str(x) for x in [tool, conc, hosts, nofile, c.get("ok", ""), c.get("expected", ""), c.get("records", ""),
+      errs, wall, user, sys_, rss, fd.get("max_fds", ""), fd.get("samples", ""), fd.get("nofile_seen") or "", rc, nerr, note]))
+PY
+}
+run_broad() {  # run_broad TOOL CONC [NOFILE]   (NOFILE: `ulimit -n` for the tool only)
+    local tool=$1 c=$2 lim=${3:-} d e0 kind out tmo=$BROAD_TMO note="" nofile
+    d=$SCRATCH/broad-$tool-$c${lim:+-n$lim}; rm -rf "$d"; mkdir -p "$d"
+    local wrap=(); [[ -n $lim ]] && wrap=(bash -c 'ulimit -n "$0" && exec "$@"' "$lim")
+    nofile=${lim:+$lim/$lim}; nofile=${nofile:-$(ulimit -Sn)/$(ulimit -Hn)}
+    e0=$(errlines "$RUN/nginx-broad-error.log")
+    local proxy=http://127.0.0.1:$BROAD_PORT/
+    case $tool in
+        trawl)
+            kind=trawl; out=$d/out.jsonl
+            FD_OUT=$d/fds.json measure "$d" "$tmo" "${wrap[@]}" "$TRAWL" crawl --seeds "$BROAD_DIR/seeds.txt" \
+                --config "$BROAD_DIR/hosts.toml" -j "$c" --progress never -q -o "$out" --stats "$d/stats.json" ;;
+        wget)
+            # serial; no -H: links are followed on the host of the page they are on only.
+            # Through the proxy wget has one server, so it keeps one connection for all hosts
+            kind=wget; out=$d/wget.log; note="serial, via nginx as HTTP proxy"
+            FD_OUT=$d/fds.json measure "$d" "$tmo" "${wrap[@]}" wget --recursive --level=3 -i "$BROAD_DIR/seeds.txt" \
+                -e use_proxy=on -e http_proxy="$proxy" --no-verbose -o "$out" --delete-after -P "$d/dl" ;;
+        scrapy)
+            kind=scrapy; out=$d/lines.txt; tmo=$BROAD_SLOW_CAP; note="via nginx as HTTP proxy; cap ${tmo}s"
+            http_proxy=$proxy FD_OUT=$d/fds.json measure "$d" "$tmo" "${wrap[@]}" "$CACHE/venv/bin/scrapy" runspider \
+                "$BENCH/peers/scrapy_broad.py" -a seeds="$BROAD_DIR/seeds.txt" -a out="$out" -s CONCURRENT_REQUESTS="$c" ;;
+    esac
+    [[ $M_RC == 124 || $M_RC == 137 ]] && note+="${note:+; }hit the ${tmo}s timeout (partial)"
+    local cnt; cnt=$(python3 "$BENCH/broad.py" count "$kind" "$out" "$BROAD_HOSTS" 2>/dev/null || echo '{}')
+    broad_row "$tool" "$c" "$nofile" "$cnt" "$d/fds.json" "$(( $(errlines "$RUN/nginx-broad-error.log") - e0 ))" "$note"
+    log "broad $(printf '%-6s -j %-3s ulimit -n %-11s' "$tool" "$c" "$nofile"): $(tail -1 "$BROAD" | cut -f5,6,8,9,13 | tr '\t' ' ') (ok expected errors wall max_fds), rc=$M_RC"
+    rm -rf "$d/dl"
+    sleep 1   # let the previous run's sockets close before the next one starts
+}
+if [[ " $SCENARIOS " == *" broad "* ]]; then
+    BROAD_DIR=$SITES_DIR/broad-$BROAD_HOSTS
+    python3 "$BENCH/broad.py" site "$SITES_DIR/broad-site"
+    python3 "$BENCH/broad.py" hosts "$BROAD_HOSTS" "$BROAD_PORT" "$BROAD_DIR"
+    # nginx alone gets the most open files this shell may have (the hard limit);
+    # the tools keep the shell's soft limit, recorded per run
+    NGX_NOFILE=$(ulimit -Hn); [[ $NGX_NOFILE == unlimited || $NGX_NOFILE -gt 200000 ]] && NGX_NOFILE=200000
+    render "$BENCH/nginx-broad.conf.in" "$RUN/nginx-broad.conf" -e "s|@NOFILE@|$NGX_NOFILE|" \
+        -e "s|@WCONN@|$(( NGX_NOFILE > 2048 ? NGX_NOFILE - 1000 : NGX_NOFILE / 2 ))|" -e "s|@KEEPALIVE@|$BROAD_KEEPALIVE|" \
+        -e "s|@PORT@|$BROAD_PORT|" -e "s|@SITE@|$SITES_DIR/broad-site|"
+    : > "$RUN/nginx-broad-error.log"
+    printf '{"hosts": %s, "keepalive": "%s", "nginx_nofile": %s, "worker_connections": %s, "shell_nofile": "%s", "fd_sample_ms": %s, "low_nofile": "%s"}\n' \
+        "$BROAD_HOSTS" "$BROAD_KEEPALIVE" "$NGX_NOFILE" "$(( NGX_NOFILE > 2048 ? NGX_NOFILE - 1000 : NGX_NOFILE / 2 ))" \
+        "$(ulimit -Sn)/$(ulimit -Hn)" "$FD_SAMPLE_MS" "$BROAD_LOW_NOFILE" > "$OUT/broad.json"
+    (ulimit -n "$NGX_NOFILE"; taskset -c 0 nginx -q -c "$RUN/nginx-broad.conf" -p "$RUN" -g "user root;")
+    sleep 0.3
+    curl_ok "http://127.0.0.1:$BROAD_PORT/" || { echo "broad nginx does not answer" >&2; exit 1; }
+    # the peers' route: an absolute-form request for hI.test through nginx as a proxy
+    python3 - "$BROAD_PORT" <<'PY' || { echo "broad nginx does not serve absolute-form requests" >&2; exit 1; }
+import sys, urllib.request
+p = urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{sys.argv[1]}"})
+r = urllib.request.build_opener(p).open(f"http://h1.test:{sys.argv[1]}/robots.txt", timeout=5)
+sys.exit(0 if r.status == 200 and b"Disallow" in r.read() else 1)
+PY
+    log "broad crawl: $BROAD_HOSTS hosts x 5 pages, trawl -j [$BROAD_CONCS]${BROAD_LOW_NOFILE:+ and -j 64 under ulimit -n $BROAD_LOW_NOFILE}, peers [${BROAD_OK:-none}]"
+    for c in $BROAD_CONCS; do run_broad trawl "$c"; done
+    [[ -n $BROAD_LOW_NOFILE ]] && run_broad trawl 64 "$BROAD_LOW_NOFILE"
+    for p in $BROAD_PEERS; do
+        if [[ " $BROAD_OK " != *" $p "* ]]; then
+            M_WALL=""; M_USER=""; M_SYS=""; M_RSS=""; M_RC=""
+            broad_row "$p" "" "" "" "" "" "not installed (see Peers)"
+            continue
+        fi
+        case $p in
+            wget) run_broad wget 1 ;;
+            scrapy) run_broad scrapy "${BROAD_CONCS%% *}" ;;
+            spider)
+                # spider_cli crawls one site per process: `--url` takes one URL, there is
+                # no seed list or stdin; `-E/--external-domains` only lets links from that
+                # site reach other domains.  One host it does crawl through `-p/--proxy-url`.
+                M_WALL=""; M_USER=""; M_SYS=""; M_RSS=""; M_RC=""
+                broad_row spider "" "" "" "" "" "cannot: spider_cli takes one --url per run (no seed list, no stdin); -E/--external-domains only widens the link scope of that one site, and these sites do not link to each other. One host it crawls fine through -p http://127.0.0.1:$BROAD_PORT (nginx as proxy: 5/5 pages), but $BROAD_HOSTS sites would be $BROAD_HOSTS processes, not one crawl"
+                log "broad spider: cannot crawl a seed list (one --url per process)" ;;
+            *) log "broad: no broad-crawl command for peer $p" ;;
+        esac
+    done
+    grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-broad-error.log" > "$OUT/broad-nginx-errors.txt" || true
+    kill -QUIT "$(cat "$RUN/nginx-broad.pid" 2>/dev/null)" 2>/dev/null || true; sleep 0.5; rm -f "$RUN/nginx-broad.pid"
+fi
+
 # ---------------------------------------------------------------- report
 cp "$RUN/nginx-error.log" "$OUT/nginx-error.log" 2>/dev/null || true
 ELAPSED=$(( $(date +%s) - T0 ))
 python3 "$BENCH/report.py" --out "$OUT" --mode "$MODE" --elapsed "$ELAPSED" --trawl "$TRAWL_VERSION" \
-    --reps "$REPS" --sites "$SITES" --build "$BUILD_SECS" --load "$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" > "$RESULTS"
+    --reps "$REPS" --sites "$SITES" --build "$BUILD_SECS" --broad-hosts "$BROAD_HOSTS" --load "$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" > "$RESULTS"
 log "done in ${ELAPSED}s (of which installs+build $((TB - T0 + BUILD_SECS))s); wrote $RESULTS"
