@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["state"],
     &["fetch"],
     &["output"],
-    &["progress", "logging"],
+    &["progress", "logging", "descriptors"],
     &["shutdown"],
     &["engine"],
     &["run"],

@@ -46,6 +46,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod descriptors;
 pub mod engine;
 pub mod error;
 pub mod extract;

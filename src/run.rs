@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
+use crate::descriptors;
 use crate::engine::{Engine, Stop};
 use crate::fetch::Fetcher;
 use crate::fetch::http::HttpTransport;
@@ -72,8 +73,19 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     };
     let quiet = args.quiet;
     logging::init(quiet, args.verbose);
-    let settings = Arc::new(Settings::resolve(mode, args).map_err(AppError::Usage)?);
-    let transport = HttpTransport::new(&settings).map_err(AppError::Usage)?;
+    let mut settings = Settings::resolve(mode, args).map_err(AppError::Usage)?;
+    let budget = descriptors::prepare();
+    if settings.concurrency > budget.sockets {
+        tracing::warn!(
+            "--concurrency {} lowered to {}: that is what the open-file limit {} leaves",
+            settings.concurrency,
+            budget.sockets,
+            budget.limit
+        );
+        settings.concurrency = budget.sockets;
+    }
+    let settings = Arc::new(settings);
+    let transport = HttpTransport::new(&settings, budget.sockets).map_err(AppError::Usage)?;
 
     let mut seeds = seeds::spawn(settings.urls.clone(), settings.seeds_file.clone());
     let Some(first_seed) = seeds.recv().await else {

@@ -390,6 +390,15 @@ impl<S: Store, T: Transport> Engine<S, T> {
         let Some(host) = self.task_hosts.remove(&id) else {
             return;
         };
+        self.outcome(host, outcome).await;
+        if self.frontier.hosts.is_idle(host) {
+            let key = self.frontier.hosts.authority(host);
+            self.fetcher.transport().host_idle(key);
+        }
+    }
+
+    /// What a finished request of `host` leads to.
+    async fn outcome(&mut self, host: HostId, outcome: Outcome) {
         let hosts = &mut self.frontier.hosts;
         match outcome {
             Outcome::Robots(fetched) => {

@@ -159,7 +159,7 @@ async fn http_transport_keeps_the_contract() {
     let (addr, server) = server().await;
     let base = Url::parse(&format!("http://{addr}/")).unwrap();
     let s = settings();
-    contract(&HttpTransport::new(&s).unwrap(), &base).await;
+    contract(&HttpTransport::new(&s, 64).unwrap(), &base).await;
     server.abort();
 }
 
@@ -169,7 +169,7 @@ async fn the_page_stage_decodes_and_keeps_the_exchange_only_when_asked() {
     let url = Url::parse(&format!("http://{addr}/packed")).unwrap();
     let s = settings();
     for capture in [false, true] {
-        let fetcher = Fetcher::new(HttpTransport::new(&s).unwrap(), s.clone(), capture);
+        let fetcher = Fetcher::new(HttpTransport::new(&s, 64).unwrap(), s.clone(), capture);
         let Outcome::Done {
             record,
             exchange,

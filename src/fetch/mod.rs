@@ -311,6 +311,11 @@ impl<T: Transport> Fetcher<T> {
         }))
     }
 
+    /// The transport requests go through.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
     /// Fetches one host's robots.txt.
     pub async fn robots(&self, url: Url) -> Outcome {
         let s = &self.settings;

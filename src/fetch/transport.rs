@@ -84,6 +84,10 @@ pub trait Transport: Send + Sync + 'static {
 
     /// The headers `send` sets for `req`, for an `Exchange`.
     fn sent_headers(&self, req: Request<'_>) -> HeaderMap;
+
+    /// The crawl has nothing queued or in flight for `host` (an authority,
+    /// `host:port`): what the transport keeps open for it may go now.
+    fn host_idle(&self, _host: &str) {}
 }
 
 /// The body of a response, read as received.

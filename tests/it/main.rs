@@ -9,6 +9,7 @@
 mod common;
 
 mod body_caps;
+mod broad;
 mod cli_input;
 mod crawl_site;
 mod faults_tcp;

@@ -92,3 +92,22 @@ fn chain_message(err: &(dyn StdError + 'static)) -> String {
     }
     parts.join(": ")
 }
+
+/// Whether a request failed because the process or the system ran out of
+/// file descriptors (EMFILE, ENFILE): back-pressure, not the server's fault.
+pub fn out_of_descriptors(err: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(io.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                source = Some(inner);
+                continue;
+            }
+        }
+        source = e.source();
+    }
+    false
+}

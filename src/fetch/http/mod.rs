@@ -1,54 +1,62 @@
-//! The HTTP transport (reqwest), built once per run and shared by every
-//! request: rustls, keep-alive, no automatic redirects (the engine follows
-//! them hop by hop), no automatic content-decoding (the page stage decodes,
-//! so the body is also available as received), and trawl's own DNS resolver.
+//! The HTTP transport (reqwest): rustls, keep-alive, no automatic redirects
+//! (the engine follows them hop by hop), no automatic content-decoding (the
+//! page stage decodes, so the body is also available as received).
 //!
-//! The resolver exists for three reasons: `--resolve HOST:ADDR` overrides, a
-//! typed `DnsError` so a failed lookup is classified `dns` without reading
-//! message text, and `--deny-private-ips`, which must look at the addresses
-//! *after* resolution (a public name can point at 127.0.0.1).
+//! What is shared by the whole run is built once: the TLS configuration
+//! (`tls`), the resolver with its cache (`dns`: `--resolve`, a typed
+//! `DnsError` so a failed lookup is classified `dns` without reading message
+//! text, `--deny-private-ips`). Connections are pooled per host, within the
+//! run's budget of sockets (`pools`); running out of descriptors is
+//! back-pressure, never a record's error: the request waits and tries again.
 
 mod classify;
+mod dns;
+mod pools;
+mod tls;
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{
     ACCEPT_ENCODING, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, USER_AGENT,
 };
 
-use super::private::is_private;
 use super::transport::{Body, Head, Request, Transport};
 use crate::config::Settings;
-use crate::error::PageError;
-pub use classify::{DnsError, PrivateAddressError, classify};
+use crate::error::{ErrorKind, PageError};
+use crate::urls::authority;
+pub use classify::{DnsError, PrivateAddressError, classify, out_of_descriptors};
+use dns::{Resolver, SharedResolver};
+pub use pools::IDLE_KEEP;
+use pools::{Lease, Pools};
 
 /// The codings the page stage decodes (RFC 9110 §8.4.1), as offered.
 const ACCEPTED_CODINGS: &str = "gzip, br, deflate";
 
-/// reqwest, configured from the settings.
+/// reqwest, configured from the settings, one client per host.
 pub struct HttpTransport {
-    client: reqwest::Client,
+    pools: Arc<Pools>,
     /// What every request carries: `-H` headers, User-Agent, Accept-Encoding.
     headers: HeaderMap,
 }
 
-/// A response body as hyper hands it over: de-chunked, still encoded.
-pub struct HttpBody(reqwest::Response);
+/// A response body as hyper hands it over: de-chunked, still encoded; with
+/// the lease on its host's pool, given back when the body is done with.
+pub struct HttpBody(reqwest::Response, #[allow(dead_code)] Lease);
 
 impl HttpTransport {
-    /// Builds the shared client from the settings; the error names the flag.
-    pub fn new(settings: &Settings) -> Result<HttpTransport, String> {
+    /// Builds what the clients share from the settings, for at most
+    /// `sockets` open connections; the error names the flag.
+    pub fn new(settings: &Settings, sockets: usize) -> Result<HttpTransport, String> {
         // Installing the process-wide crypto provider fails only if one is
         // already installed, which is just as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let resolver = Resolver {
-            overrides: settings.resolve.iter().cloned().collect(),
-            deny_private: settings.deny_private_ips,
-        };
+        let resolver = SharedResolver(Arc::new(Resolver::new(
+            settings.resolve.iter().cloned().collect(),
+            settings.deny_private_ips,
+        )));
+        let tls = tls::client_config(settings.insecure)?;
         let per_host_max = settings
             .hosts
             .values()
@@ -71,25 +79,51 @@ impl HttpTransport {
         if !headers.contains_key(ACCEPT_ENCODING) {
             headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(ACCEPTED_CODINGS));
         }
-        let mut builder = reqwest::Client::builder()
-            .default_headers(headers.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .connect_timeout(settings.connect_timeout)
-            .pool_max_idle_per_host(per_host_max)
-            .tcp_nodelay(true)
-            .danger_accept_invalid_certs(settings.insecure)
-            .dns_resolver(Arc::new(resolver));
-        if let Some(proxy) = &settings.proxy {
-            let p = reqwest::Proxy::all(proxy)
-                .map_err(|e| format!("--proxy: invalid proxy URL {proxy:?}: {e}"))?;
-            builder = builder.proxy(p);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(HttpTransport { client, headers })
+        let proxy = match &settings.proxy {
+            Some(proxy) => Some(
+                reqwest::Proxy::all(proxy)
+                    .map_err(|e| format!("--proxy: invalid proxy URL {proxy:?}: {e}"))?,
+            ),
+            None => None,
+        };
+        let connect_timeout = settings.connect_timeout;
+        let default_headers = headers.clone();
+        let build = move || {
+            let mut builder = reqwest::Client::builder()
+                .default_headers(default_headers.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false)
+                .connect_timeout(connect_timeout)
+                .pool_max_idle_per_host(per_host_max)
+                .pool_idle_timeout(IDLE_KEEP)
+                .tcp_nodelay(true)
+                .tls_backend_preconfigured(tls.clone())
+                .dns_resolver(Arc::new(resolver.clone()));
+            if let Some(p) = &proxy {
+                builder = builder.proxy(p.clone());
+            }
+            builder
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        };
+        // Built once here so a bad setting is a usage error, not a record's.
+        build()?;
+        Ok(HttpTransport {
+            pools: Arc::new(Pools::new(sockets, settings.concurrency.max(8), build)),
+            headers,
+        })
     }
+
+    /// (pools, sockets counted, the most counted at once, the budget).
+    pub fn usage(&self) -> (usize, usize, usize, usize) {
+        self.pools.usage()
+    }
+}
+
+/// Waits before trying again after the descriptors ran out: 10 ms, doubling,
+/// at most 500 ms (the caller's deadline bounds the whole).
+fn descriptor_wait(attempt: u32) -> Duration {
+    Duration::from_millis(10u64 << attempt.min(6)).min(Duration::from_millis(500))
 }
 
 /// The conditional headers of `req`.
@@ -106,18 +140,41 @@ impl Transport for HttpTransport {
     type Body = HttpBody;
 
     async fn send(&self, req: Request<'_>) -> Result<Head<HttpBody>, PageError> {
-        let mut builder = self.client.get(req.url.clone());
-        for (name, value) in conditionals(req) {
-            builder = builder.header(name, value);
-        }
-        let mut resp = builder.send().await.map_err(|e| classify(&e))?;
+        let host = authority(req.url);
+        let mut attempt = 0;
+        let (lease, mut resp) = loop {
+            let lease = self
+                .pools
+                .lease(&host)
+                .await
+                .map_err(|e| PageError::new(ErrorKind::Connect, e))?;
+            let mut builder = lease.client.get(req.url.clone());
+            for (name, value) in conditionals(req) {
+                builder = builder.header(name, value);
+            }
+            match builder.send().await {
+                Ok(resp) => break (lease, resp),
+                Err(e) if out_of_descriptors(&e) => {
+                    drop(lease);
+                    self.pools.exhausted();
+                    tracing::debug!("{}: no descriptor free; waiting", req.url);
+                    tokio::time::sleep(descriptor_wait(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(classify(&e)),
+            }
+        };
         Ok(Head {
             status: resp.status().as_u16(),
             version: resp.version(),
             headers: std::mem::take(resp.headers_mut()),
             remote_addr: resp.remote_addr(),
-            body: HttpBody(resp),
+            body: HttpBody(resp, lease),
         })
+    }
+
+    fn host_idle(&self, host: &str) {
+        self.pools.host_idle(host);
     }
 
     fn sent_headers(&self, req: Request<'_>) -> HeaderMap {
@@ -134,47 +191,5 @@ impl Transport for HttpTransport {
 impl Body for HttpBody {
     async fn chunk(&mut self) -> Result<Option<Bytes>, PageError> {
         self.0.chunk().await.map_err(|e| classify(&e))
-    }
-}
-
-struct Resolver {
-    overrides: HashMap<String, IpAddr>,
-    deny_private: bool,
-}
-
-impl Resolve for Resolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let host = name.as_str().to_ascii_lowercase();
-        let fixed = self.overrides.get(&host).copied();
-        let deny_private = self.deny_private;
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = match fixed {
-                Some(ip) => vec![SocketAddr::new(ip, 0)],
-                None => tokio::net::lookup_host((host.as_str(), 0))
-                    .await
-                    .map_err(|e| DnsError {
-                        host: host.clone(),
-                        reason: e.to_string(),
-                    })?
-                    .collect(),
-            };
-            if addrs.is_empty() {
-                return Err(Box::new(DnsError {
-                    host,
-                    reason: "no addresses".into(),
-                })
-                    as Box<dyn std::error::Error + Send + Sync>);
-            }
-            if deny_private {
-                let first = addrs[0].ip();
-                let public: Vec<SocketAddr> =
-                    addrs.into_iter().filter(|a| !is_private(a.ip())).collect();
-                if public.is_empty() {
-                    return Err(Box::new(PrivateAddressError { host, addr: first }) as _);
-                }
-                return Ok(Box::new(public.into_iter()) as Addrs);
-            }
-            Ok(Box::new(addrs.into_iter()) as Addrs)
-        })
     }
 }

@@ -30,6 +30,7 @@ use url::Url;
 use crate::error::{ErrorKind, PageError};
 use crate::record::{CrawlItem, Fresh};
 use crate::robots::{self, Fetched, Rules};
+pub use crate::urls::authority;
 
 type Limiter =
     RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<std::time::Instant>>;
@@ -78,6 +79,8 @@ pub enum Job {
 }
 
 struct Host {
+    /// The authority, shared with the index.
+    key: Arc<str>,
     fresh: VecDeque<Fresh>,
     resume: VecDeque<CrawlItem>,
     in_flight: usize,
@@ -126,7 +129,7 @@ impl Host {
 /// All hosts of the crawl and the order in which they may be served.
 #[derive(Default)]
 pub struct Hosts {
-    index: HashMap<String, HostId>,
+    index: HashMap<Arc<str>, HostId>,
     hosts: Vec<Host>,
     ready: VecDeque<HostId>,
     timers: BinaryHeap<Reverse<(Instant, HostId)>>,
@@ -134,13 +137,11 @@ pub struct Hosts {
     resume_queued: usize,
 }
 
-/// `host:port` of a URL, with the scheme's default port made explicit.
-pub fn authority(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    let host = host.strip_suffix('.').unwrap_or(host);
-    match url.port_or_known_default() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
+/// An emptied queue gives its buffer back: a host with nothing queued keeps
+/// no allocation for it (thousands of finished hosts in a broad crawl).
+fn release_if_empty<T>(queue: &mut VecDeque<T>) {
+    if queue.is_empty() && queue.capacity() > 0 {
+        *queue = VecDeque::new();
     }
 }
 
@@ -157,12 +158,14 @@ impl Hosts {
     /// The id of the host for `url`, creating it with `limits` on first sight.
     pub fn id(&mut self, url: &Url, limits: impl FnOnce() -> HostLimits) -> HostId {
         let key = authority(url);
-        if let Some(&id) = self.index.get(&key) {
+        if let Some(&id) = self.index.get(key.as_str()) {
             return id;
         }
+        let key: Arc<str> = key.into();
         let l = limits();
         let id = self.hosts.len();
         self.hosts.push(Host {
+            key: key.clone(),
             fresh: VecDeque::new(),
             resume: VecDeque::new(),
             in_flight: 0,
@@ -184,6 +187,17 @@ impl Hosts {
         });
         self.index.insert(key, id);
         id
+    }
+
+    /// The authority of `id`.
+    pub fn authority(&self, id: HostId) -> &str {
+        &self.hosts[id].key
+    }
+
+    /// Whether `id` has nothing queued and nothing in flight.
+    pub fn is_idle(&self, id: HostId) -> bool {
+        let host = &self.hosts[id];
+        host.in_flight == 0 && host.fresh.is_empty() && host.resume.is_empty()
     }
 
     /// Counts one admission to `id`; `false` (and no count) past `cap`.
@@ -254,7 +268,14 @@ impl Hosts {
                 }
             }
         };
-        self.relist(id);
+        // A host whose rules just came in is served next: its first page
+        // goes out on the connection robots.txt came over, instead of that
+        // connection idling while every other host's robots.txt is asked.
+        let host = &mut self.hosts[id];
+        if !host.listed && host.in_flight < host.cap && host.has_work(true) {
+            host.listed = true;
+            self.ready.push_front(id);
+        }
         delay
     }
 
@@ -339,10 +360,12 @@ impl Hosts {
         let host = &mut self.hosts[id];
         if let Some(item) = host.resume.pop_front() {
             self.resume_queued -= 1;
+            release_if_empty(&mut host.resume);
             return Some(item);
         }
         while let Some(fresh) = host.fresh.pop_front() {
             self.fresh_queued -= 1;
+            release_if_empty(&mut host.fresh);
             match fresh.into_item() {
                 Ok(item) => return Some(item),
                 // Cannot happen: the text was serialized from a parsed URL.

@@ -227,3 +227,25 @@ fn slow_down_halves_and_recovers_to_base() {
     h.apply_crawl_delay(b, Duration::from_secs(2));
     assert_eq!(h.rate(b), 0.5);
 }
+
+/// What a finished host keeps: the struct, its index entry and key, and no
+/// queue buffers (robots rules are shared through an `Arc`, counted apart).
+#[test]
+fn a_finished_host_keeps_well_under_a_kilobyte() {
+    let mut hosts = Hosts::default();
+    let url = Url::parse("http://host-with-a-typical-name.example.org/").unwrap();
+    let id = hosts.id(&url, limits(1, 0.0));
+    for i in 0..10 {
+        hosts.push_fresh(id, fresh(&format!("{url}{i}")));
+    }
+    while let Some((_, Job::Page(_))) = hosts.next(true) {
+        hosts.complete(id);
+    }
+    let host = &hosts.hosts[id];
+    assert_eq!((host.fresh.capacity(), host.resume.capacity()), (0, 0));
+    let key = authority(&url).len() + 2 * std::mem::size_of::<usize>();
+    let index_entry = std::mem::size_of::<(Arc<str>, HostId)>() + 1;
+    let total = std::mem::size_of::<Host>() + key + index_entry;
+    eprintln!("a finished host: {total} bytes");
+    assert!(total <= 512, "{total} bytes per finished host");
+}
