@@ -22,6 +22,7 @@
 
 mod delay;
 mod redirect;
+mod retry_later;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -449,36 +450,6 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 reason,
             } => self.retry_later(host, item, after, slow_down, pause, &reason),
         }
-    }
-
-    /// A request worth another attempt: the host slows down if it asked
-    /// to, and the item waits on the delay heap (not while draining).
-    fn retry_later(
-        &mut self,
-        host: HostId,
-        item: CrawlItem,
-        after: Duration,
-        slow_down: bool,
-        pause: Option<Duration>,
-        reason: &str,
-    ) {
-        let hosts = &mut self.frontier.hosts;
-        hosts.complete(host);
-        if slow_down {
-            hosts.slow_down(host, pause);
-            tracing::info!(
-                "{} asked to slow down; rate now {:.2}/s",
-                item.current,
-                hosts.rate(host)
-            );
-        } else if pause.is_some() {
-            hosts.slow_down(host, pause);
-        }
-        if self.stop.is_some_and(Stop::draining) {
-            return;
-        }
-        tracing::debug!("retrying {} in {after:?}: {reason}", item.current);
-        self.delayed.push(Instant::now() + after, host, item);
     }
 
     /// Offers the followable links of a finished page to the crawl.

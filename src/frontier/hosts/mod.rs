@@ -4,7 +4,9 @@
 //! themselves use) has its own queue, in-flight count, concurrency cap and
 //! GCRA rate limiter (governor, burst 1: never two requests closer than
 //! 1/rate). `next()` only ever hands out an item whose host may be requested
-//! *now*, round-robin across hosts, so the engine never holds a global slot
+//! *now*, in turns across hosts (a host with more work keeps its turn for up
+//! to `SESSION` requests, so they follow one another on its open
+//! connection), so the engine never holds a global slot
 //! while waiting on one slow or rate-limited host. Hosts that are at their
 //! cap leave the ready list until a request to them completes; hosts waiting
 //! for their rate go on a timer heap until their next slot.
@@ -43,6 +45,9 @@ const ROBOTS_RECHECK: Duration = Duration::from_secs(60);
 const RECOVERED_RATE: f64 = 64.0;
 /// Slowing down never goes below one request a minute.
 const MIN_RATE: f64 = 1.0 / 60.0;
+/// Requests a host may be handed in one turn before it goes to the back of
+/// the line (see `Host::session`).
+const SESSION: u32 = 50;
 
 /// The per-host limits that apply to one authority.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +102,15 @@ struct Host {
     listed: bool,
     /// Items admitted to this host over the crawl (`--per-host-max-pages`).
     admitted: u64,
+    /// Requests handed out in this host's current turn. A host in its turn
+    /// goes back to the *front* of the line when it has more work (a
+    /// request completed, its robots.txt came in, a slot under its cap is
+    /// free), so its requests follow one another on its warm keep-alive
+    /// connection, instead of the connection idling (and being closed to
+    /// make room) while every other host is served. After `SESSION`
+    /// requests the turn ends and the host queues at the back again, so one
+    /// large site cannot keep others waiting.
+    session: u32,
 }
 
 impl Host {
@@ -184,6 +198,7 @@ impl Hosts {
             paused_until: None,
             listed: false,
             admitted: 0,
+            session: 0,
         });
         self.index.insert(key, id);
         id
@@ -268,14 +283,7 @@ impl Hosts {
                 }
             }
         };
-        // A host whose rules just came in is served next: its first page
-        // goes out on the connection robots.txt came over, instead of that
-        // connection idling while every other host's robots.txt is asked.
-        let host = &mut self.hosts[id];
-        if !host.listed && host.in_flight < host.cap && host.has_work(true) {
-            host.listed = true;
-            self.ready.push_front(id);
-        }
+        self.relist(id);
         delay
     }
 
@@ -336,6 +344,17 @@ impl Hosts {
         let host = &mut self.hosts[id];
         if !host.listed && host.in_flight < host.cap && host.has_work(true) {
             host.listed = true;
+            self.line_up(id);
+        }
+    }
+
+    /// Queues listed host `id`: at the front while in its turn, else at the back.
+    fn line_up(&mut self, id: HostId) {
+        let host = &mut self.hosts[id];
+        if host.session > 0 && host.session < SESSION {
+            self.ready.push_front(id);
+        } else {
+            host.session = 0;
             self.ready.push_back(id);
         }
     }
@@ -442,6 +461,7 @@ impl Hosts {
                 continue;
             }
             host.in_flight += 1;
+            host.session += 1;
             if let Gate::Need { attempts, .. } = host.gate {
                 host.gate = Gate::Fetching {
                     attempts: attempts + 1,
@@ -463,7 +483,7 @@ impl Hosts {
             };
             let host = &mut self.hosts[id];
             if host.in_flight < host.cap && host.has_work(fresh_allowed) {
-                self.ready.push_back(id);
+                self.line_up(id);
             } else {
                 host.listed = false;
             }

@@ -249,3 +249,27 @@ fn a_finished_host_keeps_well_under_a_kilobyte() {
     eprintln!("a finished host: {total} bytes");
     assert!(total <= 512, "{total} bytes per finished host");
 }
+
+/// A host with more work keeps its turn (its requests follow one another
+/// on its warm connection) for `SESSION` requests, then yields.
+#[test]
+fn a_host_keeps_its_turn_then_yields() {
+    let mut hosts = Hosts::default();
+    let a = hosts.id(&Url::parse("http://a.test/").unwrap(), limits(1, 0.0));
+    let b = hosts.id(&Url::parse("http://b.test/").unwrap(), limits(1, 0.0));
+    for i in 0..SESSION + 5 {
+        hosts.push_fresh(a, fresh(&format!("http://a.test/{i}")));
+        hosts.push_fresh(b, fresh(&format!("http://b.test/{i}")));
+    }
+    let mut order = Vec::new();
+    for _ in 0..SESSION + 1 {
+        let (id, _) = page(hosts.next(true)).unwrap();
+        order.push(id);
+        hosts.complete(id);
+    }
+    assert!(
+        order[..SESSION as usize].iter().all(|&id| id == a),
+        "{order:?}"
+    );
+    assert_eq!(order[SESSION as usize], b, "after its turn, a yields to b");
+}
