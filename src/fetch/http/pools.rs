@@ -4,7 +4,8 @@
 //! has its own reqwest client and so its own keep-alive pool. That makes
 //! connections follow work: a pool is dropped — its idle connections closed
 //! at once — when the crawl says the host has nothing left
-//! (`Transport::host_idle`), when it has been idle for `IDLE_KEEP`, or when
+//! (`Transport::host_idle`), when it has been idle for `IDLE_KEEP` (checked
+//! whenever a request starts), or when
 //! its sockets are needed elsewhere, least recently used first.
 //!
 //! Idle pools are also bounded in number (`idle_max`, the run's
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// How long a pool with nothing in flight is kept for a next request.
-pub const IDLE_KEEP: Duration = Duration::from_secs(2);
+const IDLE_KEEP: Duration = Duration::from_secs(15);
 /// The budget never shrinks below this.
 const MIN_BUDGET: usize = 4;
 
