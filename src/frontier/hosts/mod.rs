@@ -103,13 +103,14 @@ struct Host {
     /// Items admitted to this host over the crawl (`--per-host-max-pages`).
     admitted: u64,
     /// Requests handed out in this host's current turn. A host in its turn
-    /// goes back to the *front* of the line when it has more work (a
-    /// request completed, its robots.txt came in, a slot under its cap is
-    /// free), so its requests follow one another on its warm keep-alive
+    /// goes back to the *front* of the line when a request of it completes
+    /// (or its robots.txt comes in, or links arrive for it) and it has more
+    /// work, so its requests follow one another on its warm keep-alive
     /// connection, instead of the connection idling (and being closed to
-    /// make room) while every other host is served. After `SESSION`
-    /// requests the turn ends and the host queues at the back again, so one
-    /// large site cannot keep others waiting.
+    /// make room) while every other host is served; more of its requests at
+    /// once wait for the line to come round. After `SESSION` requests the
+    /// turn ends and the host queues at the back again, so one large site
+    /// cannot keep others waiting.
     session: u32,
 }
 
@@ -239,11 +240,17 @@ impl Hosts {
         self.relist(id);
     }
 
-    /// A page request to `id` has finished.
+    /// A page request to `id` has finished. A host in its turn is served
+    /// next (again: it may also wait further back in the line).
     pub fn complete(&mut self, id: HostId) {
         let host = &mut self.hosts[id];
         host.in_flight = host.in_flight.saturating_sub(1);
-        self.relist(id);
+        let in_turn = host.session > 0 && host.session < SESSION;
+        if host.listed && in_turn && host.in_flight < host.cap && host.has_work(true) {
+            self.ready.push_front(id);
+        } else {
+            self.relist(id);
+        }
     }
 
     /// The robots.txt request of `id` has finished. A failure is retried
@@ -483,7 +490,13 @@ impl Hosts {
             };
             let host = &mut self.hosts[id];
             if host.in_flight < host.cap && host.has_work(fresh_allowed) {
-                self.line_up(id);
+                // More at once only when the line comes round again: within
+                // a turn, the next request follows a completed one (its
+                // connection is free then) rather than opening another.
+                if host.session >= SESSION {
+                    host.session = 0;
+                }
+                self.ready.push_back(id);
             } else {
                 host.listed = false;
             }
