@@ -35,6 +35,26 @@ pub enum Command {
     Crawl(CrawlArgs),
     /// Fetch exactly the given URLs; follow nothing (redirects excepted).
     Fetch(CrawlArgs),
+    /// Print a shared crawl's state as one JSON object.
+    Status(SharedArgs),
+    /// Delete every key of a shared crawl.
+    Purge(SharedArgs),
+}
+
+/// Which shared crawl `status` and `purge` are about.
+#[derive(Debug, Args)]
+pub struct SharedArgs {
+    /// Redis server URL (redis://[:PASSWORD@]HOST[:PORT][/DB]).
+    #[arg(long, value_name = "URL")]
+    pub redis: String,
+
+    /// The shared crawl's id.
+    #[arg(long, value_name = "ID")]
+    pub crawl_id: String,
+
+    /// How long a lost server is waited for [default: 60s].
+    #[arg(long, value_name = "D", value_parser = units::parse_duration)]
+    pub redis_timeout: Option<Duration>,
 }
 
 /// What `crawl` and `fetch` share.
@@ -149,6 +169,22 @@ pub struct CrawlArgs {
     /// Persistent crawl state (SQLite file) for resume and incremental recrawls.
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
+
+    /// Share the crawl with other workers through this Redis server (needs --crawl-id).
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+
+    /// The shared crawl to start or join (letters, digits, '.', '_', '-').
+    #[arg(long, value_name = "ID")]
+    pub crawl_id: Option<String>,
+
+    /// How long a worker's shards stay its own without a renewal [default: 30s].
+    #[arg(long, value_name = "D", value_parser = units::parse_duration)]
+    pub lease: Option<Duration>,
+
+    /// How long a lost Redis server is waited for before the run exits 1 [default: 60s].
+    #[arg(long, value_name = "D", value_parser = units::parse_duration)]
+    pub redis_timeout: Option<Duration>,
 
     /// With --state, omit records of unchanged pages in a recrawl.
     #[arg(long)]

@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Body,
     Decode,
     InvalidUrl,
+    /// Shared crawls: workers died holding the URL too often.
+    Abandoned,
 }
 
 impl ErrorKind {
@@ -42,6 +44,7 @@ impl ErrorKind {
             ErrorKind::Body => "body",
             ErrorKind::Decode => "decode",
             ErrorKind::InvalidUrl => "invalid_url",
+            ErrorKind::Abandoned => "abandoned",
         }
     }
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, SharedArgs};
 use crate::config::Settings;
 use crate::descriptors;
 use crate::engine::{Engine, Stop};
@@ -23,6 +23,7 @@ use crate::output::{Sink, SinkError, WriterHandle};
 use crate::progress::Progress;
 use crate::state::lock::StateLock;
 use crate::state::memory::MemoryStore;
+use crate::state::redis::{self, JoinError, RedisStore};
 use crate::state::sqlite::SqliteStore;
 use crate::state::{Store, StoreError};
 use crate::{logging, seeds, shutdown};
@@ -70,6 +71,8 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     let (mode, args) = match cli.command {
         Command::Crawl(a) => (Mode::Crawl, a),
         Command::Fetch(a) => (Mode::Fetch, a),
+        Command::Status(a) => return shared_status(a, false).await,
+        Command::Purge(a) => return shared_status(a, true).await,
     };
     let quiet = args.quiet;
     logging::init(quiet, args.verbose);
@@ -101,6 +104,15 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
         seeds,
         quiet,
     };
+    if let Some(options) = &settings.redis {
+        let store = RedisStore::open(options, &settings)
+            .await
+            .map_err(|e| match e {
+                JoinError::Conflict(why) => AppError::Usage(why),
+                JoinError::Store(e) => AppError::Store(e),
+            })?;
+        return crawl(start, store, None).await;
+    }
     let Some(path) = &settings.state else {
         return crawl(start, MemoryStore::default(), None).await;
     };
@@ -124,6 +136,25 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     crawl(start, store, Some(opened.pass)).await
 }
 
+/// `trawl status` (one JSON object on stdout) or `trawl purge`.
+async fn shared_status(args: SharedArgs, purge: bool) -> Result<i32, AppError> {
+    logging::init(false, 0);
+    redis::valid_crawl_id(&args.crawl_id).map_err(AppError::Usage)?;
+    let timeout = args
+        .redis_timeout
+        .unwrap_or(std::time::Duration::from_secs(60));
+    let mut link = redis::Link::connect(&args.redis, timeout).await?;
+    let keys = redis::Keys::new(&args.crawl_id);
+    if purge {
+        let n = redis::purge(&mut link, &keys).await?;
+        eprintln!("crawl {}: {n} keys deleted", args.crawl_id);
+    } else {
+        let status = redis::status(&mut link, &keys).await?;
+        println!("{status}");
+    }
+    Ok(0)
+}
+
 /// The sinks of this run.
 fn sinks(settings: &Settings) -> Result<Vec<Box<dyn Sink>>, SinkError> {
     let spec = OutputSpec {
@@ -131,7 +162,9 @@ fn sinks(settings: &Settings) -> Result<Vec<Box<dyn Sink>>, SinkError> {
         format: settings.format,
         field_names: settings.fields.iter().map(|f| f.name.clone()).collect(),
         with_body: settings.body,
-        append: settings.state.is_some(),
+        // A resumed run, or a worker of a shared crawl started again, adds
+        // to what earlier runs wrote.
+        append: settings.state.is_some() || settings.redis.is_some(),
         changed_only: settings.changed_only,
     };
     Ok(vec![Box::new(RecordSink::open(spec)?)])

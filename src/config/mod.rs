@@ -61,6 +61,8 @@ pub struct Settings {
     pub empty_fields: serde_json::Map<String, serde_json::Value>,
     pub body: bool,
     pub state: Option<PathBuf>,
+    /// `--redis` and `--crawl-id`: a crawl shared with other workers.
+    pub redis: Option<crate::state::redis::RedisOptions>,
     pub changed_only: bool,
     pub stats: Option<PathBuf>,
     pub max_url_length: usize,
@@ -183,6 +185,16 @@ impl Settings {
             ));
         }
 
+        let state = args.state.or(file.state);
+        let redis = shared_crawl(
+            args.redis.or(file.redis),
+            args.crawl_id.or(file.crawl_id),
+            args.lease.or(file_duration("lease", &file.lease)?),
+            args.redis_timeout
+                .or(file_duration("redis_timeout", &file.redis_timeout)?),
+            state.is_some(),
+        )?;
+
         Ok(Settings {
             mode,
             urls: args.urls,
@@ -225,7 +237,8 @@ impl Settings {
             empty_fields: crate::extract::empty_fields(&fields),
             fields,
             body: args.body || file.body.unwrap_or(false),
-            state: args.state.or(file.state),
+            state,
+            redis,
             changed_only: args.changed_only || file.changed_only.unwrap_or(false),
             stats: args.stats.or(file.stats),
             max_url_length: args.max_url_length.or(file.max_url_length).unwrap_or(2083),
@@ -296,6 +309,40 @@ fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
         return Err(bad());
     }
     Ok((host.to_ascii_lowercase(), ip))
+}
+
+/// `--redis` and `--crawl-id` go together, and not with `--state`.
+fn shared_crawl(
+    url: Option<String>,
+    crawl_id: Option<String>,
+    lease: Option<Duration>,
+    timeout: Option<Duration>,
+    state: bool,
+) -> Result<Option<crate::state::redis::RedisOptions>, String> {
+    let (url, crawl_id) = match (url, crawl_id) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err("--redis needs --crawl-id ID: which shared crawl to join".into());
+        }
+        (None, Some(id)) => return Err(format!("--crawl-id {id} needs --redis URL")),
+        (Some(u), Some(id)) => (u, id),
+    };
+    if state {
+        return Err(format!(
+            "--redis {url} and --state cannot be used together: a shared crawl keeps its state in Redis"
+        ));
+    }
+    crate::state::redis::valid_crawl_id(&crawl_id)?;
+    let lease = lease.unwrap_or(Duration::from_secs(30));
+    if lease < Duration::from_millis(300) {
+        return Err(format!("--lease: expected at least 300ms, got {lease:?}"));
+    }
+    Ok(Some(crate::state::redis::RedisOptions {
+        url,
+        crawl_id,
+        lease,
+        timeout: timeout.unwrap_or(Duration::from_secs(60)),
+    }))
 }
 
 #[cfg(test)]

@@ -169,6 +169,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 self.stop = Some(Stop::Limit);
             }
             self.release_due(now);
+            self.drop_lost_hosts();
             self.frontier.hosts.wake(now);
             for (item, err) in self.dispatch() {
                 let record = item.error_record(err, &self.settings.empty_fields);
@@ -247,7 +248,10 @@ impl<S: Store, T: Transport> Engine<S, T> {
             }
             Some(joined) = self.tasks.join_next_with_id() => self.handle(joined).await,
             rows = self.backlog.leased(), if self.backlog.leasing() => match rows {
-                Ok(rows) => rows.into_iter().for_each(|f| self.frontier.enqueue(f)),
+                Ok(rows) => {
+                    rows.into_iter().for_each(|f| self.frontier.enqueue(f));
+                    self.record_abandoned().await;
+                }
                 Err(e) => self.fail(e),
             },
             seed = seeds.rx.recv(), if want_seeds => match seed {
@@ -257,6 +261,38 @@ impl<S: Store, T: Transport> Engine<S, T> {
             _ = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
             () = acked(acks.as_deref()), if acks.is_some() => {}
             _ = tick.tick(), if self.progress.enabled() => self.show_progress(started),
+        }
+    }
+
+    /// Hosts of a shared crawl that became another worker's: their queued
+    /// pages are the new owner's now.
+    fn drop_lost_hosts(&mut self) {
+        if !self.backlog.store_mut().ownership_changed() {
+            return;
+        }
+        let store = self.backlog.store();
+        let dropped = self.frontier.hosts.drop_fresh_where(|a| store.owns(a));
+        if dropped > 0 {
+            tracing::info!("{dropped} queued pages of hosts another worker owns now dropped");
+        }
+    }
+
+    /// Leased pages that workers died holding too often: an error record
+    /// each, no request.
+    async fn record_abandoned(&mut self) {
+        for fresh in self.backlog.take_abandoned() {
+            let Ok(item) = fresh.into_item() else {
+                continue;
+            };
+            let err = PageError::new(
+                crate::error::ErrorKind::Abandoned,
+                format!(
+                    "workers stopped {} times while holding this URL, before its record was written",
+                    crate::state::redis::MAX_ATTEMPTS
+                ),
+            );
+            let record = item.error_record(err, &self.settings.empty_fields);
+            self.emit(&item, record, None, None).await;
         }
     }
 

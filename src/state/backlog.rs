@@ -6,8 +6,9 @@
 //! `LEASE_BATCH` more; the lease runs while the engine goes on. A lease that
 //! comes back short, with nothing stored since it was asked for, means the
 //! store has nothing more this run has not been handed (every store call
-//! sends the buffered admissions first, so the lease saw all of those). A
-//! store that queues every URL at once (memory) is never leased from.
+//! sends the buffered admissions first, so the lease saw all of those);
+//! from a shared store, only an empty lease means that. A store that queues
+//! every URL at once (memory) is never leased from.
 
 use super::{Admission, Admitted, Store, StoreError, StoreFuture};
 use crate::record::Fresh;
@@ -24,6 +25,8 @@ pub struct Backlog<S: Store> {
     drained: bool,
     /// URLs went to the store since the current lease was asked for.
     stored_since_lease: bool,
+    /// Leased pages that get an error record instead of a request.
+    abandoned: Vec<Fresh>,
 }
 
 impl<S: Store> Backlog<S> {
@@ -33,6 +36,7 @@ impl<S: Store> Backlog<S> {
             store,
             leasing: None,
             stored_since_lease: false,
+            abandoned: Vec::new(),
         }
     }
 
@@ -95,13 +99,22 @@ impl<S: Store> Backlog<S> {
         };
         let rows = lease.await;
         self.leasing = None;
-        if let Ok(rows) = &rows
-            && rows.len() < LEASE_BATCH
-            && !self.stored_since_lease
-        {
-            self.drained = true;
+        if let Ok(rows) = &rows {
+            let abandoned = self.store.abandoned();
+            let over = if self.store.shared() {
+                rows.is_empty() && abandoned.is_empty()
+            } else {
+                rows.len() < LEASE_BATCH && !self.stored_since_lease
+            };
+            self.drained |= over;
+            self.abandoned.extend(abandoned);
         }
         rows
+    }
+
+    /// The pages the leases set aside as abandoned, to be recorded as such.
+    pub fn take_abandoned(&mut self) -> Vec<Fresh> {
+        std::mem::take(&mut self.abandoned)
     }
 
     /// Whether the store may still hand out URLs this run.

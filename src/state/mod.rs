@@ -21,14 +21,16 @@
 //!   reach the store before its done mark (`flush` orders them);
 //! - `claim` admits a redirect target as seen, with no record of its own.
 //!
-//! A store shared by several processes (Redis) fits the same trait: its
+//! A store shared by several processes (`redis`) fits the same trait: its
 //! admissions are buffered and sent in batches by `flush`, `lease` takes
-//! URLs of the shards it owns with an expiring lease, `Ack::commit`
-//! acknowledges them, and `Acks` holds each page's slot until then.
+//! URLs of the shards it owns and waits while others may still add work,
+//! `Ack::commit` acknowledges them, `Acks` holds each page's slot until
+//! then, and `owns` tells the engine which hosts are this process's.
 
 pub mod backlog;
 pub mod lock;
 pub mod memory;
+pub mod redis;
 pub mod seen;
 pub mod sqlite;
 
@@ -131,6 +133,32 @@ pub trait Store: Send + 'static {
 
     /// Why the store failed, once it has.
     fn error(&self) -> Option<StoreError>;
+
+    /// Whether other processes share the crawl: then a lease that comes
+    /// back short is only a window, and one comes back empty only when the
+    /// crawl is over.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Whether this process may request the host `authority` (a shared
+    /// store gives each host to one worker at a time).
+    fn owns(&self, _authority: &str) -> bool {
+        true
+    }
+
+    /// Whether hosts this process owned became another's since the last
+    /// call: the engine then drops their queued pages (the new owner has them).
+    fn ownership_changed(&mut self) -> bool {
+        false
+    }
+
+    /// Pages the last lease set aside because processes that held them
+    /// stopped before writing their record too often: each gets an error
+    /// record instead of a request.
+    fn abandoned(&mut self) -> Vec<Fresh> {
+        Vec::new()
+    }
 }
 
 /// The writer's side of a store: told, after a batch of records is written
@@ -197,6 +225,8 @@ pub enum StoreError {
     Failed { path: PathBuf, why: String },
     #[error("state {path} is locked by pid {pid}", path = .path.display())]
     Locked { path: PathBuf, pid: String },
+    #[error("redis {url}: {why}")]
+    Redis { url: String, why: String },
 }
 
 #[cfg(test)]

@@ -515,6 +515,20 @@ impl Hosts {
         self.ready.len() + self.timers.len()
     }
 
+    /// Drops the fresh items of the hosts `keep` says no to (their shard
+    /// is another worker's now); returns how many.
+    pub fn drop_fresh_where(&mut self, keep: impl Fn(&str) -> bool) -> usize {
+        let mut dropped = 0;
+        for host in &mut self.hosts {
+            if !host.fresh.is_empty() && !keep(&host.key) {
+                dropped += host.fresh.len();
+                host.fresh = VecDeque::new();
+            }
+        }
+        self.fresh_queued -= dropped;
+        dropped
+    }
+
     /// Drops every fresh item (after `--max-pages`); they get no record.
     /// Returns how many were dropped.
     pub fn drop_fresh(&mut self) -> usize {
