@@ -5,6 +5,8 @@
 //! reconnects underneath; this adds the deadline and loads the scripts
 //! again after a restart forgot them.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -22,6 +24,14 @@ pub struct Link {
     shown: String,
     timeout: Duration,
     pub scripts: Scripts,
+    /// Round trips and commands sent, all clones together (`-v` reports them).
+    counts: Arc<Counts>,
+}
+
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub round_trips: AtomicU64,
+    pub commands: AtomicU64,
 }
 
 /// `url` without a password, as messages show it.
@@ -58,12 +68,21 @@ impl Link {
             shown: shown.clone(),
             timeout,
             scripts: Scripts::default(),
+            counts: Arc::default(),
         };
         Scripts::load()
             .query_async::<()>(&mut link.con)
             .await
             .map_err(|e| fail(format!("cannot load scripts: {e}")))?;
         Ok(link)
+    }
+
+    /// (round trips, commands) so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counts.round_trips.load(Ordering::Relaxed),
+            self.counts.commands.load(Ordering::Relaxed),
+        )
     }
 
     pub fn shown(&self) -> &str {
@@ -83,6 +102,10 @@ impl Link {
         let mut first_failure: Option<Instant> = None;
         let mut delay = Duration::from_millis(50);
         loop {
+            self.counts.round_trips.fetch_add(1, Ordering::Relaxed);
+            self.counts
+                .commands
+                .fetch_add(pipe.len() as u64, Ordering::Relaxed);
             let e = match pipe.query_async::<Vec<Value>>(&mut self.con).await {
                 Ok(v) => {
                     if first_failure.is_some() {

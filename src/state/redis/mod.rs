@@ -285,6 +285,8 @@ impl Store for RedisStore {
                 );
             }
             shards::release_all(&self.shared, &mut self.link).await?;
+            let (round_trips, commands) = self.link.counts();
+            tracing::info!("redis: {round_trips} round trips, {commands} commands");
             drop(self.tx);
             if let Some(t) = self.writer_task.take() {
                 let _ = t.await;
