@@ -21,6 +21,7 @@ mod run_control;
 mod safety;
 mod scheduling;
 mod server_selftest;
+mod shared;
 mod state_recrawl;
 mod state_resume;
 mod traps_bad_input;

@@ -12,6 +12,7 @@
 pub mod fixtures;
 pub mod raw;
 pub mod records;
+pub mod redis;
 pub mod server;
 mod site;
 pub mod trawl;
