@@ -139,7 +139,7 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
 /// `trawl status` (one JSON object on stdout) or `trawl purge`.
 async fn shared_status(args: SharedArgs, purge: bool) -> Result<i32, AppError> {
     logging::init(false, 0);
-    redis::valid_crawl_id(&args.crawl_id).map_err(AppError::Usage)?;
+    crate::config::valid_crawl_id(&args.crawl_id).map_err(AppError::Usage)?;
     let timeout = args
         .redis_timeout
         .unwrap_or(std::time::Duration::from_secs(60));

@@ -7,6 +7,10 @@
 //! error names the flag or key and the bad value, and maps to exit code 2.
 
 pub mod file;
+mod shared;
+
+use shared::shared_crawl;
+pub use shared::{RedisOptions, valid_crawl_id};
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -62,7 +66,7 @@ pub struct Settings {
     pub body: bool,
     pub state: Option<PathBuf>,
     /// `--redis` and `--crawl-id`: a crawl shared with other workers.
-    pub redis: Option<crate::state::redis::RedisOptions>,
+    pub redis: Option<RedisOptions>,
     pub changed_only: bool,
     pub stats: Option<PathBuf>,
     pub max_url_length: usize,
@@ -309,40 +313,6 @@ fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
         return Err(bad());
     }
     Ok((host.to_ascii_lowercase(), ip))
-}
-
-/// `--redis` and `--crawl-id` go together, and not with `--state`.
-fn shared_crawl(
-    url: Option<String>,
-    crawl_id: Option<String>,
-    lease: Option<Duration>,
-    timeout: Option<Duration>,
-    state: bool,
-) -> Result<Option<crate::state::redis::RedisOptions>, String> {
-    let (url, crawl_id) = match (url, crawl_id) {
-        (None, None) => return Ok(None),
-        (Some(_), None) => {
-            return Err("--redis needs --crawl-id ID: which shared crawl to join".into());
-        }
-        (None, Some(id)) => return Err(format!("--crawl-id {id} needs --redis URL")),
-        (Some(u), Some(id)) => (u, id),
-    };
-    if state {
-        return Err(format!(
-            "--redis {url} and --state cannot be used together: a shared crawl keeps its state in Redis"
-        ));
-    }
-    crate::state::redis::valid_crawl_id(&crawl_id)?;
-    let lease = lease.unwrap_or(Duration::from_secs(30));
-    if lease < Duration::from_millis(300) {
-        return Err(format!("--lease: expected at least 300ms, got {lease:?}"));
-    }
-    Ok(Some(crate::state::redis::RedisOptions {
-        url,
-        crawl_id,
-        lease,
-        timeout: timeout.unwrap_or(Duration::from_secs(60)),
-    }))
 }
 
 #[cfg(test)]

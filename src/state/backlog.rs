@@ -102,7 +102,7 @@ impl<S: Store> Backlog<S> {
         if let Ok(rows) = &rows {
             let abandoned = self.store.abandoned();
             let over = if self.store.shared() {
-                rows.is_empty() && abandoned.is_empty()
+                rows.is_empty() && abandoned.is_empty() && !self.stored_since_lease
             } else {
                 rows.len() < LEASE_BATCH && !self.stored_since_lease
             };

@@ -129,7 +129,13 @@ impl Crawl {
 
     async fn status(&self) -> Value {
         let out = run_trawl(
-            &["status", "--redis", &self.redis.url(), "--crawl-id", &self.id],
+            &[
+                "status",
+                "--redis",
+                &self.redis.url(),
+                "--crawl-id",
+                &self.id,
+            ],
             None,
             LIMIT,
         )
@@ -186,9 +192,16 @@ async fn three_workers_fetch_every_page_of_a_two_host_site_once() {
     let status = crawl.status().await;
     assert_eq!(status["done"], 2 * (n + 1));
     assert_eq!(status["errors"]["http_status"], 2);
-    assert_eq!((&status["pending"], &status["leased"]), (&0.into(), &0.into()));
+    assert_eq!(
+        (&status["pending"], &status["leased"]),
+        (&0.into(), &0.into())
+    );
     assert_eq!(status["finished"], true);
-    assert_eq!(status["workers"], Value::Array(vec![]), "workers that left are not listed");
+    assert_eq!(
+        status["workers"],
+        Value::Array(vec![]),
+        "workers that left are not listed"
+    );
 }
 
 /// The worker with the most records so far (one that holds a busy host).
@@ -229,7 +242,10 @@ async fn a_worker_killed_mid_crawl_loses_nothing() {
         .flat_map(|s| page_counts(s).into_values())
         .map(|c| c - 1)
         .sum();
-    assert!(again <= 4, "{again} pages fetched twice (victim wrote {held})");
+    assert!(
+        again <= 4,
+        "{again} pages fetched twice (victim wrote {held})"
+    );
     assert_eq!(crawl.status().await["done"], 2 * (n + 1));
 }
 
@@ -247,7 +263,16 @@ fn politeness(site: &TestServer) -> (usize, Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_host_limits_hold_with_three_workers_as_with_one() {
     let n = 24;
-    let args = ["--lease", "1s", "--per-host", "2", "--rate", "20", "-j", "8"];
+    let args = [
+        "--lease",
+        "1s",
+        "--per-host",
+        "2",
+        "--rate",
+        "20",
+        "-j",
+        "8",
+    ];
     let mut seen = Vec::new();
     for workers in [1, 3] {
         let sites = two_hosts(n, Duration::from_millis(30)).await;
@@ -259,7 +284,10 @@ async fn per_host_limits_hold_with_three_workers_as_with_one() {
         assert_eq!(crawl.union(workers).len(), 2 * (n as usize + 1));
         for site in &sites {
             let (in_flight, gap) = politeness(site);
-            assert!(in_flight <= 2, "{workers} workers: {in_flight} in flight at once");
+            assert!(
+                in_flight <= 2,
+                "{workers} workers: {in_flight} in flight at once"
+            );
             // 20/s: 50 ms apart, less the server's stamping slack.
             assert!(
                 gap >= Duration::from_millis(20),
@@ -296,11 +324,18 @@ async fn a_paused_worker_cannot_write_into_shards_it_lost() {
     );
     // After it woke, A wrote only the pages it had in flight (-j 2) ...
     let after = crawl.records(0).len();
-    assert!(after <= before + 2, "A wrote {} records after waking", after - before);
+    assert!(
+        after <= before + 2,
+        "A wrote {} records after waking",
+        after - before
+    );
     // ... and every page is done exactly once in Redis: A's late
     // acknowledgements were refused, not counted over B's.
     let union = crawl.union(2);
-    assert_eq!(union.keys().cloned().collect::<BTreeSet<_>>(), all_urls(&sites, n));
+    assert_eq!(
+        union.keys().cloned().collect::<BTreeSet<_>>(),
+        all_urls(&sites, n)
+    );
     let status = crawl.status().await;
     assert_eq!(status["done"], 2 * (n + 1), "{status}");
     let again: usize = sites
@@ -346,7 +381,10 @@ async fn workers_join_late_and_leave_early_and_seeds_are_deduplicated() {
     assert_eq!(out_first.code(), Some(130), "{}", out_first.stderr);
     finish_trawl(second, LIMIT).await.assert_code(0);
     let union = crawl.union(2);
-    assert_eq!(union.keys().cloned().collect::<BTreeSet<_>>(), all_urls(&sites, n));
+    assert_eq!(
+        union.keys().cloned().collect::<BTreeSet<_>>(),
+        all_urls(&sites, n)
+    );
     assert!(union.values().all(|&c| c == 1), "a URL twice: {union:?}");
     for site in &sites {
         assert!(page_counts(site).values().all(|&c| c == 1));
@@ -359,12 +397,20 @@ async fn redis_lost_mid_crawl_exits_1_after_the_timeout() {
     let mut crawl = Crawl::new(RedisServer::start(), &sites[..1]);
     let url = crawl.redis.url();
     let w = crawl.spawn(0, &["--per-host", "1", "--redis-timeout", "2s"]);
-    assert!(sites[0].wait_until(LIMIT, |s| s.page_requests().len() >= 4).await);
+    assert!(
+        sites[0]
+            .wait_until(LIMIT, |s| s.page_requests().len() >= 4)
+            .await
+    );
     crawl.redis.kill();
     let lost = Instant::now();
     let out = finish_trawl(w, LIMIT).await;
     out.assert_code(1);
-    assert!(lost.elapsed() < Duration::from_secs(20), "{:?}", lost.elapsed());
+    assert!(
+        lost.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        lost.elapsed()
+    );
     assert!(
         out.stderr.contains(&format!("redis {url}")) && out.stderr.contains("--redis-timeout"),
         "{}",
@@ -382,15 +428,30 @@ async fn redis_restarted_within_the_timeout_and_the_crawl_carries_on() {
     let mut crawl = Crawl::new(RedisServer::start_persistent(), &sites[..1]);
     let w = crawl.spawn(
         0,
-        &["--per-host", "1", "--redis-timeout", "20s", "--lease", "10s"],
+        &[
+            "--per-host",
+            "1",
+            "--redis-timeout",
+            "20s",
+            "--lease",
+            "10s",
+        ],
     );
-    assert!(sites[0].wait_until(LIMIT, |s| s.page_requests().len() >= 6).await);
+    assert!(
+        sites[0]
+            .wait_until(LIMIT, |s| s.page_requests().len() >= 6)
+            .await
+    );
     crawl.redis.kill();
     tokio::time::sleep(Duration::from_millis(800)).await;
     crawl.redis.restart();
     let out = finish_trawl(w, LIMIT).await;
     out.assert_code(0);
-    assert!(out.stderr.contains("reachable again") || out.stderr.contains("retrying"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("reachable again") || out.stderr.contains("retrying"),
+        "{}",
+        out.stderr
+    );
     let union = crawl.union(1);
     let want: BTreeSet<String> = (0..=n).map(|k| sites[0].url(&format!("/p/{k}"))).collect();
     assert_eq!(union.keys().cloned().collect::<BTreeSet<_>>(), want);
@@ -402,7 +463,11 @@ async fn status_shows_live_workers_and_purge_leaves_no_key() {
     let sites = two_hosts(20, Duration::from_millis(50)).await;
     let crawl = Crawl::new(RedisServer::start(), &sites[..1]);
     let w = crawl.spawn(0, &["--per-host", "1"]);
-    assert!(sites[0].wait_until(LIMIT, |s| s.page_requests().len() >= 3).await);
+    assert!(
+        sites[0]
+            .wait_until(LIMIT, |s| s.page_requests().len() >= 3)
+            .await
+    );
     let live = crawl.status().await;
     let workers = live["workers"].as_array().unwrap();
     assert_eq!(workers.len(), 1, "{live}");
@@ -425,9 +490,13 @@ async fn status_shows_live_workers_and_purge_leaves_no_key() {
         ]
     };
     let keep = args("keep");
-    run_trawl(&keep.iter().map(String::as_str).collect::<Vec<_>>(), None, LIMIT)
-        .await
-        .assert_code(0);
+    run_trawl(
+        &keep.iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+        LIMIT,
+    )
+    .await
+    .assert_code(0);
     assert!(!redis.keys("trawl:{t*").is_empty());
     let purge = run_trawl(
         &["purge", "--redis", &redis.url(), "--crawl-id", "t"],
@@ -438,7 +507,10 @@ async fn status_shows_live_workers_and_purge_leaves_no_key() {
     purge.assert_code(0);
     assert!(purge.stderr.contains("keys deleted"), "{}", purge.stderr);
     assert_eq!(redis.keys("trawl:{t[:}]*"), Vec::<String>::new());
-    assert!(!redis.keys("trawl:{keep*").is_empty(), "another crawl's keys stay");
+    assert!(
+        !redis.keys("trawl:{keep*").is_empty(),
+        "another crawl's keys stay"
+    );
     let gone = run_trawl(
         &["status", "--redis", &redis.url(), "--crawl-id", "t"],
         None,
@@ -455,9 +527,16 @@ async fn conflicting_settings_and_bad_combinations_exit_2() {
     let crawl = &Crawl::new(RedisServer::start(), &sites[..1]);
     let run = |extra: Vec<String>| async move {
         let args = crawl.args(0, &extra.iter().map(String::as_str).collect::<Vec<_>>());
-        run_trawl(&args.iter().map(String::as_str).collect::<Vec<_>>(), None, LIMIT).await
+        run_trawl(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+            LIMIT,
+        )
+        .await
     };
-    run(vec!["--per-host".into(), "2".into()]).await.assert_code(0);
+    run(vec!["--per-host".into(), "2".into()])
+        .await
+        .assert_code(0);
     let clash = run(vec!["--per-host".into(), "3".into()]).await;
     clash.assert_code(2);
     assert!(
@@ -478,7 +557,14 @@ async fn conflicting_settings_and_bad_combinations_exit_2() {
     drop(closed);
     let started = Instant::now();
     let away = run_trawl(
-        &["crawl", &sites[0].url("/p/0"), "--redis", &url, "--crawl-id", "x"],
+        &[
+            "crawl",
+            &sites[0].url("/p/0"),
+            "--redis",
+            &url,
+            "--crawl-id",
+            "x",
+        ],
         None,
         LIMIT,
     )

@@ -33,23 +33,6 @@ use crate::urls::Anchor;
 /// end of the crawl, or `status`) stays one pipelined round trip.
 pub const SHARDS: u16 = 256;
 
-/// A crawl id: what users type, and part of every key, so it is kept to
-/// characters that need no escaping in a key or a `SCAN` pattern.
-pub fn valid_crawl_id(id: &str) -> Result<(), String> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "--crawl-id: expected 1 to 64 letters, digits, '.', '_' or '-', got {id:?}"
-        ))
-    }
-}
-
 /// The keys of one crawl.
 #[derive(Debug, Clone)]
 pub struct Keys {
@@ -199,14 +182,11 @@ mod tests {
     }
 
     #[test]
-    fn keys_carry_hash_tags_and_ids_are_checked() {
+    fn keys_carry_hash_tags() {
         let k = Keys::new("c1");
         assert_eq!(k.global("meta"), "trawl:{c1}:meta");
         assert_eq!(k.shard(7, "pending"), "trawl:{c1:7}:pending");
         assert_eq!(k.pattern(), "trawl:{c1[:}]*");
-        assert!(valid_crawl_id("news-2026.12_a").is_ok());
-        let e = valid_crawl_id("a b*").unwrap_err();
-        assert!(e.contains("--crawl-id") && e.contains("a b*"), "{e}");
         assert!(shard_of("a.test:80") < SHARDS);
     }
 }

@@ -35,14 +35,14 @@ use url::Url;
 
 use super::seen::RecentSeen;
 use super::{Ack, Acks, Admission, Admitted, Store, StoreError, StoreFuture};
-use crate::config::Settings;
+use crate::config::{RedisOptions, Settings};
 use crate::record::{Fresh, PageMeta, Record};
 use crate::urls::normalize;
 use shards::Shared;
 use writer::{AckNote, Msg, NewUrl};
 
 pub use crawl::{JoinError, crawl_settings, purge, status};
-pub use keys::{Keys, valid_crawl_id};
+pub use keys::Keys;
 pub use lease::MAX_ATTEMPTS;
 pub use link::Link;
 
@@ -50,17 +50,6 @@ pub use link::Link;
 const CHANNEL: usize = 64;
 /// Admissions sent in one message.
 const ADMIT_CHUNK: usize = 512;
-
-/// Where the shared crawl is, and how this worker holds its part.
-#[derive(Debug, Clone)]
-pub struct RedisOptions {
-    pub url: String,
-    pub crawl_id: String,
-    /// How long a shard stays this worker's without a renewal (`--lease`).
-    pub lease: Duration,
-    /// How long a lost server is waited for (`--redis-timeout`).
-    pub timeout: Duration,
-}
 
 /// The engine's handle on the shared crawl.
 pub struct RedisStore {

@@ -106,7 +106,11 @@ impl RedisServer {
     /// Starts it again on the same port and directory.
     pub fn restart(&mut self) {
         self.kill();
-        assert!(self.launch(), "redis-server did not restart on port {}", self.port);
+        assert!(
+            self.launch(),
+            "redis-server did not restart on port {}",
+            self.port
+        );
     }
 
     fn try_cli(&self, args: &[&str]) -> Option<String> {
