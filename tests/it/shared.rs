@@ -69,7 +69,7 @@ impl Crawl {
         Crawl {
             redis,
             id: "t".into(),
-            dir: tempfile::tempdir().unwrap(),
+            dir: tempfile::tempdir().expect("a temp dir"),
             seeds: sites.iter().map(|s| s.url("/p/0")).collect(),
         }
     }
@@ -121,7 +121,8 @@ impl Crawl {
         let mut m = BTreeMap::new();
         for w in 0..workers {
             for r in self.records(w) {
-                *m.entry(r["url"].as_str().unwrap().to_string()).or_default() += 1;
+                *m.entry(r["url"].as_str().expect("a record has a url").to_string())
+                    .or_default() += 1;
             }
         }
         m
@@ -141,12 +142,12 @@ impl Crawl {
         )
         .await;
         out.assert_code(0);
-        serde_json::from_str(out.stdout.trim()).unwrap()
+        serde_json::from_str(out.stdout.trim()).expect("status prints JSON")
     }
 }
 
 fn path_str(p: &Path) -> &str {
-    p.to_str().unwrap()
+    p.to_str().expect("a UTF-8 temp path")
 }
 
 /// Page requests (not robots.txt) of `site`, per path.
@@ -208,7 +209,7 @@ async fn three_workers_fetch_every_page_of_a_two_host_site_once() {
 fn busiest(crawl: &Crawl, workers: usize) -> usize {
     (0..workers)
         .max_by_key(|&w| crawl.records(w).len())
-        .unwrap()
+        .expect("at least one worker")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,7 +252,7 @@ async fn a_worker_killed_mid_crawl_loses_nothing() {
 
 /// Most requests in flight at once, and the smallest gap between arrivals.
 fn politeness(site: &TestServer) -> (usize, Duration) {
-    let arrivals: Vec<Instant> = site.requests().iter().map(|r| r.arrived.into()).collect();
+    let arrivals: Vec<Instant> = site.requests().iter().map(|r| r.arrived).collect();
     let gap = arrivals
         .windows(2)
         .map(|w| w[1].duration_since(w[0]))
