@@ -280,15 +280,15 @@ impl<S: Store, T: Transport> Engine<S, T> {
     /// Leased pages that workers died holding too often: an error record
     /// each, no request.
     async fn record_abandoned(&mut self) {
-        for fresh in self.backlog.take_abandoned() {
-            let Ok(item) = fresh.into_item() else {
+        for gone in self.backlog.take_abandoned() {
+            let Ok(item) = gone.fresh.into_item() else {
                 continue;
             };
             let err = PageError::new(
                 crate::error::ErrorKind::Abandoned,
                 format!(
                     "workers stopped {} times while holding this URL, before its record was written",
-                    crate::state::redis::MAX_ATTEMPTS
+                    gone.holders
                 ),
             );
             let record = item.error_record(err, &self.settings.empty_fields);

@@ -10,7 +10,7 @@
 //! from a shared store, only an empty lease means that. A store that queues
 //! every URL at once (memory) is never leased from.
 
-use super::{Admission, Admitted, Store, StoreError, StoreFuture};
+use super::{Abandoned, Admission, Admitted, Store, StoreError, StoreFuture};
 use crate::record::Fresh;
 
 /// URLs leased from the store at a time.
@@ -26,7 +26,7 @@ pub struct Backlog<S: Store> {
     /// URLs went to the store since the current lease was asked for.
     stored_since_lease: bool,
     /// Leased pages that get an error record instead of a request.
-    abandoned: Vec<Fresh>,
+    abandoned: Vec<Abandoned>,
 }
 
 impl<S: Store> Backlog<S> {
@@ -113,7 +113,7 @@ impl<S: Store> Backlog<S> {
     }
 
     /// The pages the leases set aside as abandoned, to be recorded as such.
-    pub fn take_abandoned(&mut self) -> Vec<Fresh> {
+    pub fn take_abandoned(&mut self) -> Vec<Abandoned> {
         std::mem::take(&mut self.abandoned)
     }
 

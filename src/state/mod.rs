@@ -74,6 +74,14 @@ pub enum Admitted {
     Stored,
 }
 
+/// A page a shared crawl gave up on: the workers that leased it stopped
+/// (killed, cut off) before writing its record, `holders` times.
+#[derive(Debug)]
+pub struct Abandoned {
+    pub fresh: Fresh,
+    pub holders: u32,
+}
+
 /// The crawl's durable memory, as the engine sees it.
 pub trait Store: Send + 'static {
     /// The writer's handle on this store.
@@ -156,7 +164,7 @@ pub trait Store: Send + 'static {
     /// Pages the last lease set aside because processes that held them
     /// stopped before writing their record too often: each gets an error
     /// record instead of a request.
-    fn abandoned(&mut self) -> Vec<Fresh> {
+    fn abandoned(&mut self) -> Vec<Abandoned> {
         Vec::new()
     }
 }

@@ -574,3 +574,45 @@ async fn conflicting_settings_and_bad_combinations_exit_2() {
     assert!(away.stderr.contains(&url), "{}", away.stderr);
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_that_workers_keep_dying_on_ends_in_an_error_record() {
+    // `/hang` never answers: each worker that takes it is killed holding it.
+    let routes = Router::new()
+        .route(
+            "/p/0",
+            get(|| async { Html("<title>root</title><a href=\"/hang\">h</a>") }),
+        )
+        .route("/hang", get(std::future::pending::<Html<&'static str>>));
+    let site = TestServer::start(ServerOpts::routes(routes)).await;
+    let crawl = Crawl::new(RedisServer::start(), std::slice::from_ref(&site));
+    let args = ["--lease", "1s", "--timeout", "5m"];
+    for death in 1..=3 {
+        let w = crawl.spawn(death, &args);
+        assert!(
+            site.wait_until(LIMIT, |s| s.count("/hang") >= death).await,
+            "worker {death} did not take /hang"
+        );
+        send_signal(&w, "KILL");
+        assert_eq!(finish_trawl(w, LIMIT).await.code(), None);
+    }
+    // The next owner of the shard does not request it a fourth time.
+    let last = crawl.spawn(4, &args);
+    finish_trawl(last, LIMIT).await.assert_code(0);
+    assert_eq!(site.count("/hang"), 3, "requested once per dead worker");
+    let records = crawl.records(4);
+    let hang = records
+        .iter()
+        .find(|r| r["url"] == site.url("/hang"))
+        .unwrap_or_else(|| panic!("no record of /hang: {records:?}"));
+    assert_eq!(hang["error"]["kind"], "abandoned", "{hang}");
+    assert!(
+        hang["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains('3')),
+        "{hang}"
+    );
+    let status = crawl.status().await;
+    assert_eq!(status["finished"], true, "{status}");
+    assert_eq!(status["errors"]["abandoned"], 1, "{status}");
+}

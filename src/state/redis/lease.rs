@@ -20,7 +20,7 @@ use super::link::{Link, int, text};
 use super::scripts::Script;
 use super::shards::{Shared, now_ms};
 use crate::record::Fresh;
-use crate::state::StoreError;
+use crate::state::{Abandoned, StoreError};
 
 /// Times workers may die holding a URL before it gets an error record.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -187,7 +187,10 @@ async fn take(
             };
             if e.attempts >= MAX_ATTEMPTS {
                 let mut a = shared.abandoned.lock().unwrap_or_else(|p| p.into_inner());
-                a.push(e.fresh);
+                a.push(Abandoned {
+                    fresh: e.fresh,
+                    holders: e.attempts,
+                });
                 abandoned += 1;
             } else {
                 out.push(e.fresh);

@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::seen::RecentSeen;
-use super::{Ack, Acks, Admission, Admitted, Store, StoreError, StoreFuture};
+use super::{Abandoned, Ack, Acks, Admission, Admitted, Store, StoreError, StoreFuture};
 use crate::config::{RedisOptions, Settings};
 use crate::record::{Fresh, PageMeta, Record};
 use crate::urls::normalize;
@@ -43,7 +43,6 @@ use writer::{AckNote, Msg, NewUrl};
 
 pub use crawl::{JoinError, crawl_settings, purge, status};
 pub use keys::Keys;
-pub use lease::MAX_ATTEMPTS;
 pub use link::Link;
 
 /// Messages the write task may have waiting.
@@ -318,7 +317,7 @@ impl Store for RedisStore {
         self.shared.changed.swap(false, Ordering::AcqRel)
     }
 
-    fn abandoned(&mut self) -> Vec<Fresh> {
+    fn abandoned(&mut self) -> Vec<Abandoned> {
         let mut a = self
             .shared
             .abandoned

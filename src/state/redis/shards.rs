@@ -16,8 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::keys::{Keys, SHARDS};
 use super::link::{Link, int, text};
 use super::scripts::Script;
-use crate::record::Fresh;
-use crate::state::{Acks, StoreError};
+use crate::state::{Abandoned, Acks, StoreError};
 
 /// A shard this worker owns.
 #[derive(Debug, Clone)]
@@ -41,7 +40,7 @@ pub struct Shared {
     /// Records written whose acknowledgement the shard's new owner refused.
     pub refused: AtomicU64,
     /// Leased URLs that workers died holding too often: error records.
-    pub abandoned: Mutex<Vec<Fresh>>,
+    pub abandoned: Mutex<Vec<Abandoned>>,
     pub acks: Arc<Acks>,
     pub failed: CancellationToken,
     pub error: Mutex<Option<StoreError>>,
