@@ -9,13 +9,16 @@
 # Knobs (environment): REPS (runs per cell, default 3), CONCS ("16 64"),
 # SITES (subset of "python rust syn10k syn100k"), PEERS (subset of
 # "wget scrapy spider crawlee httrack"), SCENARIOS (subset of "main latency
-# memory rate broad"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
+# memory rate broad redis"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
 # to measure instead of building this tree's), BENCH_OUT, RESULTS.
 # Broad crawl: BROAD_HOSTS (10000; --quick 1000), BROAD_CONCS ("64 256"),
 # BROAD_PEERS (of the installed ones: "wget spider scrapy"), BROAD_LOW_NOFILE
 # (1024, --quick 256: one more trawl run at -j 64 under `ulimit -n` that; empty = none),
 # BROAD_KEEPALIVE (nginx keepalive_timeout, 60s), BROAD_TMO (600 s a run),
 # BROAD_SLOW_CAP (Scrapy's cap, 60 s), FD_SAMPLE_MS (25).
+# Shared crawl on Redis (SCENARIOS redis): SHARED_HOSTS (64 host names on the
+# latency site), SHARED_CONC (-j of each worker, 64), SHARED_PAGES (40: pages
+# per unit of -j per worker), SHARED_REPS (3; --quick 1).
 #
 # Writes bench/RESULTS.md; raw figures go to bench/out/ (the run's TSV/JSON).
 # Needs root (apt-get, ip netns).  Never sends traffic anywhere but 127.0.0.0/8
@@ -38,7 +41,7 @@ QUICK=0
 for a in "$@"; do
     case $a in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "unknown argument: $a" >&2; exit 2 ;;
     esac
 done
@@ -46,14 +49,14 @@ done
 if [[ $QUICK == 1 ]]; then
     # Scrapy needs ~25 s of CPU per python3-doc crawl, so quick mode keeps one concurrency
     : "${REPS:=3}" "${CONCS:=16}" "${SITES:=python}" "${PEERS:=wget scrapy}"
-    : "${SCENARIOS:=main latency memory rate broad}"
+    : "${SCENARIOS:=main latency memory rate broad redis}"
     RATE_SECS=10; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
     # 1,000 hosts fit under `ulimit -n 1024`: the low-limit run uses 256 here (BENCH-NOTES)
     : "${BROAD_HOSTS:=1000}" "${BROAD_CONCS:=64}" "${BROAD_PEERS:=wget}" "${BROAD_LOW_NOFILE=256}"
 else
     : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
     : "${PEERS:=wget scrapy spider crawlee httrack}"
-    : "${SCENARIOS:=main latency memory rate broad}"
+    : "${SCENARIOS:=main latency memory rate broad redis}"
     RATE_SECS=30; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
     : "${BROAD_HOSTS:=10000}" "${BROAD_CONCS:=64 256}" "${BROAD_PEERS:=wget spider scrapy}"
 fi
@@ -61,6 +64,8 @@ fi
 # at the last concurrency (SLOW_CONCS); on the large sites once (rep 1), capped
 # at SLOW_CAP seconds and reported as partial, so the full run stays under 20 min
 : "${SLOW_CONCS:=${CONCS##* }}" "${SLOW_CAP:=30}"
+: "${SHARED_HOSTS:=64}" "${SHARED_CONC:=64}" "${SHARED_PAGES:=40}" "${SHARED_REPS:=$([[ $QUICK == 1 ]] && echo 1 || echo 3)}"
+REDIS_PORT=8096
 : "${BROAD_LOW_NOFILE=1024}" "${BROAD_KEEPALIVE:=60s}" "${BROAD_TMO:=600}" "${BROAD_SLOW_CAP:=60}" "${FD_SAMPLE_MS:=25}"
 BROAD_PORT=8087
 MODE=$([[ $QUICK == 1 ]] && echo quick || echo full)
@@ -214,6 +219,7 @@ stop_nginx() {
 }
 cleanup() {
     stop_nginx
+    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
     ip netns del "$NS" 2>/dev/null || true
     ip link del tbv0 2>/dev/null || true
 }
@@ -367,31 +373,45 @@ fi
 # ---------------------------------------------------------------- latency scenario
 LAT=$OUT/latency.tsv
 printf 'tool\tconc\thosts\tfound\twall_s\trc\n' > "$LAT"
-if [[ " $SCENARIOS " == *" latency "* ]]; then
+# The latency site: nginx in a network namespace of its own ($NS, reached over a
+# veth pair), every response held back 100 ms.  lat_up SCENARIO starts it (or
+# writes $OUT/SCENARIO.skipped and fails); lat_down SCENARIO stops it.
+lat_up() {
     if [[ -z $LOADMOD ]]; then
-        log "latency scenario skipped: no ngx_http_echo_module (libnginx-mod-http-echo)"
-        echo "skipped: libnginx-mod-http-echo missing" > "$OUT/latency.skipped"
-    elif ! ip netns add "$NS" 2>"$OUT/latency.skipped"; then
-        log "latency scenario skipped: ip netns add failed"
-    else
-        rm -f "$OUT/latency.skipped"
-        gen lat 2000 ""   # no absolute links: the site is served under many host names
-        python3 "$BENCH/truecount.py" "$SITES_DIR/lat" "$SITES_DIR/lat.paths" >/dev/null
-        ip link add tbv0 type veth peer name tbv1
-        ip link set tbv1 netns "$NS"
-        ip addr add 10.231.0.1/30 dev tbv0; ip link set tbv0 up
-        ip netns exec "$NS" ip addr add "$NS_ADDR/30" dev tbv1
-        ip netns exec "$NS" ip link set tbv1 up
-        ip netns exec "$NS" ip link set lo up
-        render "$BENCH/nginx-latency.conf.in" "$RUN/nginx-lat.conf" -e "s|@ADDR@|$NS_ADDR|g" -e "s|@SITE@|$SITES_DIR/lat|g"
-        : > "$RUN/nginx-lat-error.log"
-        ip netns exec "$NS" taskset -c 0 nginx -q -c "$RUN/nginx-lat.conf" -p "$RUN" -g "user root;"
-        sleep 0.3
-        python3 - "$NS_ADDR" <<'EOF'
+        log "$1 scenario skipped: no ngx_http_echo_module (libnginx-mod-http-echo)"
+        echo "skipped: libnginx-mod-http-echo missing" > "$OUT/$1.skipped"
+        return 1
+    elif ! ip netns add "$NS" 2>"$OUT/$1.skipped"; then
+        log "$1 scenario skipped: ip netns add failed"
+        return 1
+    fi
+    rm -f "$OUT/$1.skipped"
+    gen lat 2000 ""   # no absolute links: the site is served under many host names
+    python3 "$BENCH/truecount.py" "$SITES_DIR/lat" "$SITES_DIR/lat.paths" >/dev/null
+    ip link add tbv0 type veth peer name tbv1
+    ip link set tbv1 netns "$NS"
+    ip addr add 10.231.0.1/30 dev tbv0; ip link set tbv0 up
+    ip netns exec "$NS" ip addr add "$NS_ADDR/30" dev tbv1
+    ip netns exec "$NS" ip link set tbv1 up
+    ip netns exec "$NS" ip link set lo up
+    render "$BENCH/nginx-latency.conf.in" "$RUN/nginx-lat.conf" -e "s|@ADDR@|$NS_ADDR|g" -e "s|@SITE@|$SITES_DIR/lat|g"
+    : > "$RUN/nginx-lat-error.log"
+    ip netns exec "$NS" taskset -c 0 nginx -q -c "$RUN/nginx-lat.conf" -p "$RUN" -g "user root;"
+    sleep 0.3
+    python3 - "$NS_ADDR" <<'EOF'
 import sys, time, urllib.request
 t = time.time(); urllib.request.urlopen(f"http://{sys.argv[1]}:8090/", timeout=5).read()
 print(f"latency site answers in {1000*(time.time()-t):.0f} ms", file=sys.stderr)
 EOF
+}
+lat_down() {  # keeps nginx's serious errors in $OUT/SCENARIO-nginx-errors.txt
+    grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-lat-error.log" > "$OUT/$1-nginx-errors.txt" || true
+    kill -QUIT "$(cat "$RUN/nginx-lat.pid" 2>/dev/null)" 2>/dev/null || true; sleep 0.5; rm -f "$RUN/nginx-lat.pid"
+    ip netns del "$NS" 2>/dev/null || true
+    ip link del tbv0 2>/dev/null || true
+}
+if [[ " $SCENARIOS " == *" latency "* ]]; then
+    if lat_up latency; then
         NHOSTS=20
         resolve=(); seeds=()
         for i in $(seq -w 1 $NHOSTS); do resolve+=(--resolve "h$i.bench:$NS_ADDR"); seeds+=("http://h$i.bench:8090/"); done
@@ -427,10 +447,7 @@ EOF
                 rm -rf "$d"/spider* "$d/storage" 2>/dev/null || true
             done
         done
-        grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-lat-error.log" > "$OUT/latency-nginx-errors.txt" || true
-        kill -QUIT "$(cat "$RUN/nginx-lat.pid" 2>/dev/null)" 2>/dev/null || true; sleep 0.5; rm -f "$RUN/nginx-lat.pid"
-        ip netns del "$NS" 2>/dev/null || true
-        ip link del tbv0 2>/dev/null || true
+        lat_down latency
     fi
 fi
 
@@ -584,6 +601,60 @@ PY
     done
     grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-broad-error.log" > "$OUT/broad-nginx-errors.txt" || true
     kill -QUIT "$(cat "$RUN/nginx-broad.pid" 2>/dev/null)" 2>/dev/null || true; sleep 0.5; rm -f "$RUN/nginx-broad.pid"
+fi
+
+# ---------------------------------------------------------------- shared crawl on Redis
+# A Redis of its own (127.0.0.1:$REDIS_PORT, no persistence, core 0 with nginx;
+# every worker on core 1), flushed before each run (shared.py).
+#  1. latency-bound: the 100 ms site under SHARED_HOSTS host names; one worker
+#     in memory, then 1, 2, 3 workers on Redis, each at -j SHARED_CONC with
+#     --max-pages SHARED_PAGES x C x workers (about 4 s at the bound);
+#  2. CPU-bound: the small synthetic site at -j 64, one worker, in memory and
+#     on Redis: the CPU that Redis costs per page (trawl's and the server's);
+#  3. Redis memory per URL: the 1M-URL frontier site, --max-pages 101, then
+#     MEMORY USAGE of every key of the crawl.
+SHR=$OUT/shared.jsonl
+rm -f "$SHR" "$OUT/shared.skipped"
+if [[ " $SCENARIOS " == *" redis "* ]]; then
+    [[ ${SKIP_INSTALL:-0} == 1 ]] || have redis-server || apt_install redis-server || true
+    if ! have redis-server || ! have redis-cli; then
+        log "redis scenario skipped: no redis-server"
+        echo "skipped: redis-server missing (apt-get install redis-server)" > "$OUT/shared.skipped"
+    else
+        mkdir -p "$RUN/redis"
+        redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+        taskset -c 0 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+            --dir "$RUN/redis" --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log"
+        for _ in $(seq 100); do [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] && break; sleep 0.05; done
+        log "redis scenario: $(redis-server --version | cut -d' ' -f1-3) on 127.0.0.1:$REDIS_PORT"
+        shared() { python3 "$BENCH/shared.py" run "$SHR" "$@"; }
+        if lat_up shared; then
+            resolve=(); seeds=()
+            for i in $(seq -w 1 "$SHARED_HOSTS"); do resolve+=(--resolve "s$i.bench:$NS_ADDR"); seeds+=("http://s$i.bench:8090/"); done
+            for rep in $(seq "$SHARED_REPS"); do
+                for v in "memory 1" "redis 1" "redis 2" "redis 3"; do
+                    set -- $v; port=0; [[ $1 == redis ]] && port=$REDIS_PORT
+                    shared latency "$2" "$port" "$SCRATCH/shared" -- "$TRAWL" crawl --depth 1000 -j "$SHARED_CONC" \
+                        --per-host 4 --robots ignore --max-pages $((SHARED_CONC * SHARED_PAGES * $2)) --progress never \
+                        "${resolve[@]}" "${seeds[@]}"
+                done
+            done
+            lat_down shared
+        fi
+        if [[ $QUICK == 1 ]]; then gen syn2k 2000 8085; cpu_url=http://127.0.0.1:8085/; else gen syn10k 10000 8083; cpu_url=http://127.0.0.1:8083/; fi
+        for rep in $(seq "$SHARED_REPS"); do
+            for port in 0 "$REDIS_PORT"; do
+                shared cpu 1 "$port" "$SCRATCH/shared" -- "$TRAWL" crawl --depth 1000 -j 64 --per-host 64 \
+                    --robots ignore --progress never "$cpu_url"
+            done
+        done
+        [[ -s $SITES_DIR/frontier/l/99.html ]] || python3 "$BENCH/gen_site.py" frontier "$SITES_DIR/frontier" 100 10000
+        shared frontier 1 "$REDIS_PORT" "$SCRATCH/shared" -- "$TRAWL" crawl --depth 2 -j 16 --per-host 16 \
+            --robots ignore --max-pages 101 --progress never http://127.0.0.1:8086/
+        python3 "$BENCH/shared.py" memory "$SHR" frontier "$REDIS_PORT"
+        rm -rf "$SCRATCH/shared"
+        redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    fi
 fi
 
 # ---------------------------------------------------------------- report

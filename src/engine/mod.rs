@@ -264,16 +264,20 @@ impl<S: Store, T: Transport> Engine<S, T> {
         }
     }
 
-    /// Hosts of a shared crawl that became another worker's: their queued
-    /// pages are the new owner's now.
+    /// Hosts of a shared crawl that became, or are becoming, another
+    /// worker's: their queued pages go back to the store for the new owner.
     fn drop_lost_hosts(&mut self) {
         if !self.backlog.store_mut().ownership_changed() {
             return;
         }
         let store = self.backlog.store();
         let dropped = self.frontier.hosts.drop_fresh_where(|a| store.owns(a));
-        if dropped > 0 {
-            tracing::info!("{dropped} queued pages of hosts another worker owns now dropped");
+        if !dropped.is_empty() {
+            tracing::info!(
+                "{} queued pages of hosts handed to another worker given back",
+                dropped.len()
+            );
+            self.backlog.store_mut().give_back(dropped);
         }
     }
 

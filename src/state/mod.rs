@@ -155,11 +155,17 @@ pub trait Store: Send + 'static {
         true
     }
 
-    /// Whether hosts this process owned became another's since the last
-    /// call: the engine then drops their queued pages (the new owner has them).
+    /// Whether hosts this process owned became another's, or are to be
+    /// handed over, since the last call: the engine then takes their queued
+    /// pages out and gives them back.
     fn ownership_changed(&mut self) -> bool {
         false
     }
+
+    /// Pages this process leased and will not request, because `owns` says
+    /// no to their hosts now: a shared store puts them back for the host's
+    /// next owner (or leaves them where a new owner already took them).
+    fn give_back(&mut self, _pages: Vec<Fresh>) {}
 
     /// Pages the last lease set aside because processes that held them
     /// stopped before writing their record too often: each gets an error

@@ -515,17 +515,16 @@ impl Hosts {
         self.ready.len() + self.timers.len()
     }
 
-    /// Drops the fresh items of the hosts `keep` says no to (their shard
-    /// is another worker's now); returns how many.
-    pub fn drop_fresh_where(&mut self, keep: impl Fn(&str) -> bool) -> usize {
-        let mut dropped = 0;
+    /// Takes the fresh items of the hosts `keep` says no to (their shard
+    /// is another worker's now, or being handed over) out of the queues.
+    pub fn drop_fresh_where(&mut self, keep: impl Fn(&str) -> bool) -> Vec<Fresh> {
+        let mut dropped = Vec::new();
         for host in &mut self.hosts {
             if !host.fresh.is_empty() && !keep(&host.key) {
-                dropped += host.fresh.len();
-                host.fresh = VecDeque::new();
+                dropped.extend(std::mem::take(&mut host.fresh));
             }
         }
-        self.fresh_queued -= dropped;
+        self.fresh_queued -= dropped.len();
         dropped
     }
 

@@ -26,6 +26,12 @@ use crate::state::{Abandoned, StoreError};
 pub const MAX_ATTEMPTS: u32 = 3;
 /// The longest wait between looks when there is nothing to lease.
 const MAX_PAUSE: Duration = Duration::from_millis(250);
+/// Every shard of the crawl is looked at (is the crawl over?) less and less
+/// often while a worker has nothing to do, down to once every this long: a
+/// scan is three commands a shard, and many idle workers must not keep the
+/// server busy. The end of a crawl is still seen within milliseconds when
+/// the worker has just run dry.
+const MAX_SCAN_GAP: Duration = Duration::from_secs(2);
 
 /// Leases up to `limit` URLs; empty only when the crawl is over for this worker.
 pub async fn lease(
@@ -36,6 +42,8 @@ pub async fn lease(
 ) -> Result<Vec<Fresh>, StoreError> {
     let mut pause = Duration::from_millis(5);
     let mut last_scan: Option<Vec<i64>> = None;
+    let mut scanned: Option<tokio::time::Instant> = None;
+    let mut scan_gap = Duration::ZERO;
     loop {
         if shared.failed.is_cancelled() {
             return Err(shared.error_now());
@@ -68,7 +76,9 @@ pub async fn lease(
                 return Ok(got);
             }
             last_scan = None;
-        } else {
+        } else if scanned.is_none_or(|t| t.elapsed() >= scan_gap) {
+            scanned = Some(tokio::time::Instant::now());
+            scan_gap = (scan_gap * 2).clamp(Duration::from_millis(5), MAX_SCAN_GAP);
             let scan = scan(&shared, &mut link).await?;
             let idle = scan.chunks(3).all(|c| c[0] == 0 && c[1] == 0);
             if idle && last_scan.as_ref() == Some(&scan) {
@@ -122,6 +132,32 @@ async fn claim_budget(shared: &Shared, link: &mut Link, want: usize) -> Result<u
     Ok(replies.first().map_or(0, int).max(0) as usize)
 }
 
+/// How many of `grant` URLs to take from each shard: even shares of the
+/// shards that have some, what a short one cannot give going to the others,
+/// so one host's backlog never fills the whole window while other hosts
+/// wait in Redis.
+fn shares(pending: &[u64], grant: u64) -> Vec<u64> {
+    let mut want = vec![0; pending.len()];
+    let mut left = grant;
+    while left > 0 {
+        let open: Vec<usize> = (0..pending.len())
+            .filter(|&j| pending[j] > want[j])
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        let share = left.div_ceil(open.len() as u64);
+        let start = fastrand::usize(..open.len());
+        for i in 0..open.len() {
+            let j = open[(start + i) % open.len()];
+            let n = (pending[j] - want[j]).min(share).min(left);
+            want[j] += n;
+            left -= n;
+        }
+    }
+    want
+}
+
 /// Takes up to `grant` URLs, spread over the shards that have some; also
 /// says how many of them were set aside as abandoned.
 async fn take(
@@ -135,20 +171,12 @@ async fn take(
     let now = now_ms();
     let lease_ms = shared.lease.as_millis() as u64;
     let request = format!("{}:{}", shared.worker, fastrand::u64(..));
-    let mut left = grant as u64;
     let mut pipe = redis::pipe();
     let mut asked = Vec::new();
-    let start = fastrand::usize(..shards.len().max(1));
-    for i in 0..shards.len() {
-        let j = (start + i) % shards.len();
-        if left == 0 {
-            break;
-        }
-        let n = pending[j].min(left);
+    for (j, n) in shares(pending, grant as u64).into_iter().enumerate() {
         if n == 0 {
             continue;
         }
-        left -= n;
         let (s, token) = &shards[j];
         let k = [
             keys.shard(*s, "owner"),
@@ -204,4 +232,23 @@ async fn take(
 pub async fn count_open(shared: &Shared, link: &mut Link) -> Result<u64, StoreError> {
     let scan = scan(shared, link).await?;
     Ok(scan.chunks(3).map(|c| (c[0] + c[1]).max(0) as u64).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shares;
+
+    #[test]
+    fn a_window_is_shared_evenly_among_the_shards_with_work() {
+        assert_eq!(shares(&[5000, 5000], 2000), [1000, 1000]);
+        // What a short shard cannot give goes to the others.
+        let w = shares(&[10, 5000, 0, 5000], 2000);
+        assert_eq!((w[0], w[2]), (10, 0));
+        assert_eq!(w[1] + w[3], 1990);
+        assert!(w[1].abs_diff(w[3]) <= 1, "{w:?}");
+        // Never more than a shard holds, never more than the grant.
+        assert_eq!(shares(&[3, 4], 100), [3, 4]);
+        assert_eq!(shares(&[1, 1, 1], 2).iter().sum::<u64>(), 2);
+        assert_eq!(shares(&[], 10), Vec::<u64>::new());
+    }
 }

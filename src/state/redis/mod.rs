@@ -57,6 +57,8 @@ pub struct RedisStore {
     shared: Arc<Shared>,
     recent: RecentSeen,
     outbox: Vec<NewUrl>,
+    /// Leased pages given back, to send with the next flush.
+    returns: Vec<(u16, String)>,
     budgeted: bool,
     keeper: CancellationToken,
     keeper_task: Option<tokio::task::JoinHandle<()>>,
@@ -113,7 +115,7 @@ impl RedisStore {
             failed: CancellationToken::new(),
             error: Mutex::new(None),
         });
-        shards::tick(&shared, &mut link).await?;
+        shards::tick(&shared, &mut link, true).await?;
         tracing::info!(
             "worker {}: {} of {} shards",
             shared.worker,
@@ -134,6 +136,7 @@ impl RedisStore {
             shared,
             recent: RecentSeen::default(),
             outbox: Vec::new(),
+            returns: Vec::new(),
             budgeted: settings.max_pages.is_some(),
             keeper,
             keeper_task: Some(keeper_task),
@@ -149,6 +152,9 @@ impl RedisStore {
             let rest = rows.split_off(rows.len().min(ADMIT_CHUNK));
             msgs.push(Msg::Admit(rows));
             rows = rest;
+        }
+        if !self.returns.is_empty() {
+            msgs.push(Msg::GiveBack(std::mem::take(&mut self.returns)));
         }
         msgs
     }
@@ -201,7 +207,7 @@ impl Store for RedisStore {
     }
 
     fn flush(&mut self) -> Option<StoreFuture<()>> {
-        (!self.outbox.is_empty()).then(|| self.send(None))
+        (!self.outbox.is_empty() || !self.returns.is_empty()).then(|| self.send(None))
     }
 
     fn has_backlog(&self) -> bool {
@@ -315,6 +321,19 @@ impl Store for RedisStore {
 
     fn ownership_changed(&mut self) -> bool {
         self.shared.changed.swap(false, Ordering::AcqRel)
+    }
+
+    fn give_back(&mut self, pages: Vec<Fresh>) {
+        let back: Vec<(u16, String)> = pages
+            .iter()
+            .filter_map(|f| {
+                let url = Url::parse(&f.url).ok()?;
+                let shard = keys::shard_of(&crate::urls::authority(&url));
+                Some((shard, keys::key_hex(normalize::key(&url))))
+            })
+            .collect();
+        // Sent with the next flush, after the admissions buffered before.
+        self.returns.extend(back);
     }
 
     fn abandoned(&mut self) -> Vec<Abandoned> {

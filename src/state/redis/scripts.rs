@@ -82,6 +82,23 @@ redis.call('HINCRBY', KEYS[4], 'v', 1)
 return n
 ";
 
+/// Puts leased URLs that the owner will not request back in front of the
+/// queue, their attempts unchanged (a shard being handed over). KEYS owner,
+/// pending, leased, info. ARGV token, then hex... in queue order. Returns
+/// how many went back, -1 when the token is not the owner's.
+const UNLEASE: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local n = 0
+for i = #ARGV, 2, -1 do
+  if redis.call('ZREM', KEYS[3], ARGV[i]) == 1 then
+    redis.call('LPUSH', KEYS[2], ARGV[i])
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('HINCRBY', KEYS[4], 'v', 1) end
+return n
+";
+
 /// Takes a shard nobody owns: a new epoch, and what the last owner held
 /// goes back to the front of the queue with one more attempt. KEYS owner,
 /// epoch, pending, leased, items, lastlease, info. ARGV worker, lease ms.
@@ -153,17 +170,19 @@ pub enum Script {
     Claim,
     Lease,
     Ack,
+    Unlease,
     Acquire,
     Renew,
     Release,
     Budget,
 }
 
-const ALL: [Script; 8] = [
+const ALL: [Script; 9] = [
     Script::Admit,
     Script::Claim,
     Script::Lease,
     Script::Ack,
+    Script::Unlease,
     Script::Acquire,
     Script::Renew,
     Script::Release,
@@ -177,6 +196,7 @@ impl Script {
             Script::Claim => CLAIM,
             Script::Lease => LEASE,
             Script::Ack => ACK,
+            Script::Unlease => UNLEASE,
             Script::Acquire => ACQUIRE,
             Script::Renew => RENEW,
             Script::Release => RELEASE,

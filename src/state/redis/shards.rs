@@ -1,10 +1,12 @@
 //! Which shards this worker owns, and the task that keeps it so: every
-//! third of `--lease` it sends its heartbeat, renews its shards (a shard
-//! whose token no longer matches is lost: this worker was paused or cut
-//! off past its lease, and another owns it now), takes free shards up to
-//! its fair share (shards / live workers, rounded up) and gives back those
-//! above it, once nothing of them is leased, so a joining worker gets work
-//! and a busy one does not hoard it.
+//! third of `--lease` (at most every `TICK`) it sends its heartbeat, renews
+//! its shards (a shard whose token no longer matches is lost: this worker
+//! was paused or cut off past its lease, and another owns it now), takes
+//! free shards up to its fair share (shards / live workers, rounded up) and
+//! hands over those above it, so a joining worker gets work and a busy one
+//! does not hoard it. A shard being handed over is leased from no more;
+//! its queued pages go back to its queue at once (`Store::give_back`), and
+//! it is released as soon as its requests in flight are acknowledged.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -46,6 +48,14 @@ pub struct Shared {
     pub error: Mutex<Option<StoreError>>,
 }
 
+/// The longest pause between two ticks, whatever `--lease`: how soon a
+/// joining worker is noticed and a handed-over shard is released.
+const TICK: Duration = Duration::from_millis(500);
+/// Below its fair share but not below the floor of it, a worker looks for
+/// free shards every this many ticks (every tick below the floor), so a
+/// hundred workers do not probe every shard twice a second.
+const SLOW_PROBE: u64 = 10;
+
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -77,8 +87,9 @@ impl Shared {
         self.owned().get(&shard).map(|o| o.token.clone())
     }
 
+    /// Whether this worker holds `shard` and is not handing it over.
     pub fn owns(&self, shard: u16) -> bool {
-        self.owned().contains_key(&shard)
+        self.owned().get(&shard).is_some_and(|o| !o.releasing)
     }
 
     /// The shards to lease from, with their tokens.
@@ -109,9 +120,11 @@ impl Shared {
 
 /// Keeps this worker's shards until `stop`.
 pub async fn keep(shared: Arc<Shared>, mut link: Link, stop: CancellationToken) {
-    let every = (shared.lease / 3).max(Duration::from_millis(50));
+    let every = (shared.lease / 3).clamp(Duration::from_millis(50), TICK);
+    let mut ticks = 0u64;
     loop {
-        if let Err(e) = tick(&shared, &mut link).await {
+        ticks += 1;
+        if let Err(e) = tick(&shared, &mut link, ticks % SLOW_PROBE == 0).await {
             shared.fail(e);
             return;
         }
@@ -122,8 +135,9 @@ pub async fn keep(shared: Arc<Shared>, mut link: Link, stop: CancellationToken) 
     }
 }
 
-/// Heartbeat, renewals, releases, then takeovers up to the fair share.
-pub async fn tick(shared: &Shared, link: &mut Link) -> Result<(), StoreError> {
+/// Heartbeat, renewals, releases, then takeovers up to the fair share
+/// (`probe`: look for free shards even when not below the floor of it).
+pub async fn tick(shared: &Shared, link: &mut Link, probe: bool) -> Result<(), StoreError> {
     let keys = &shared.keys;
     let now = now_ms();
     let lease_ms = shared.lease.as_millis() as u64;
@@ -182,27 +196,48 @@ pub async fn tick(shared: &Shared, link: &mut Link) -> Result<(), StoreError> {
             _ => {}
         }
     }
-    balance(shared, link, live).await
+    balance(shared, link, live, probe).await
 }
 
-/// Takes free shards up to the fair share; marks those above it.
-async fn balance(shared: &Shared, link: &mut Link, live: usize) -> Result<(), StoreError> {
+/// Takes free shards up to the fair share; hands over those above it.
+async fn balance(
+    shared: &Shared,
+    link: &mut Link,
+    live: usize,
+    probe: bool,
+) -> Result<(), StoreError> {
     let fair = usize::from(SHARDS).div_ceil(live);
-    let have = shared.count();
-    if have > fair {
+    let floor = usize::from(SHARDS) / live;
+    let (have, kept) = {
         let mut owned = shared.owned();
-        let excess = have - fair;
+        let mut kept = owned.values().filter(|o| !o.releasing).count();
+        if kept > fair {
+            // Hand over the excess (the highest shards: any would do).
+            let excess = kept - fair;
+            for (_, o) in owned
+                .iter_mut()
+                .rev()
+                .filter(|(_, o)| !o.releasing)
+                .take(excess)
+            {
+                o.releasing = true;
+            }
+            tracing::debug!("{excess} shards to hand over ({live} workers)");
+            shared.changed.store(true, Ordering::Release);
+            return Ok(());
+        }
+        // Fewer workers than when the handover began: keep some after all.
         for (_, o) in owned
             .iter_mut()
-            .rev()
-            .filter(|(_, o)| !o.releasing)
-            .take(excess)
+            .filter(|(_, o)| o.releasing)
+            .take(fair - kept)
         {
-            o.releasing = true;
+            o.releasing = false;
+            kept += 1;
         }
-        return Ok(());
-    }
-    if have == fair {
+        (owned.len(), kept)
+    };
+    if have >= fair || (kept >= floor && !probe) {
         return Ok(());
     }
     let keys = &shared.keys;

@@ -38,6 +38,8 @@ pub struct AckNote {
 pub enum Msg {
     Admit(Vec<NewUrl>),
     Ack(Vec<AckNote>),
+    /// Leased URLs (shard, key) this worker will not request.
+    GiveBack(Vec<(u16, String)>),
     Claim {
         shard: u16,
         key: u128,
@@ -78,7 +80,7 @@ fn answer_failed(m: Msg, e: &StoreError) {
     match m {
         Msg::Claim { reply, .. } => drop(reply.send(Err(e.clone()))),
         Msg::Sync(reply) => drop(reply.send(Err(e.clone()))),
-        Msg::Admit(_) | Msg::Ack(_) => {}
+        Msg::Admit(_) | Msg::Ack(_) | Msg::GiveBack(_) => {}
     }
 }
 
@@ -86,6 +88,7 @@ fn answer_failed(m: Msg, e: &StoreError) {
 async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), StoreError> {
     let mut admits: BTreeMap<u16, Vec<NewUrl>> = BTreeMap::new();
     let mut acks: BTreeMap<u16, Vec<AckNote>> = BTreeMap::new();
+    let mut back: BTreeMap<u16, Vec<String>> = BTreeMap::new();
     let mut claims = Vec::new();
     let mut syncs = Vec::new();
     for m in batch {
@@ -98,6 +101,11 @@ async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), 
             Msg::Ack(notes) => {
                 for n in notes {
                     acks.entry(n.shard).or_default().push(n);
+                }
+            }
+            Msg::GiveBack(pages) => {
+                for (shard, hex) in pages {
+                    back.entry(shard).or_default().push(hex);
                 }
             }
             Msg::Claim { shard, key, reply } => claims.push((shard, key, reply)),
@@ -123,6 +131,23 @@ async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), 
             }
             pipe.add_command(c).ignore();
         }
+    }
+    // Given back before the acknowledgements of the same batch, and only
+    // into shards this worker still holds: a lost shard's new owner has
+    // already put everything its last owner held back in the queue.
+    for (shard, hexes) in &back {
+        let Some(token) = shared.token(*shard) else {
+            continue;
+        };
+        let k = [
+            keys.shard(*shard, "owner"),
+            keys.shard(*shard, "pending"),
+            keys.shard(*shard, "leased"),
+            keys.shard(*shard, "info"),
+        ];
+        let mut c = scripts.call(Script::Unlease, &k);
+        c.arg(token).arg(hexes);
+        pipe.add_command(c).ignore();
     }
     for (shard, key, _) in &claims {
         let mut c = scripts.call(Script::Claim, &[keys.shard(*shard, "seen")]);
@@ -155,7 +180,7 @@ async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), 
         pipe.add_command(c);
         sent_acks.push((*shard, notes.len()));
     }
-    let replies = if admits.is_empty() && sent_acks.is_empty() && claims.is_empty() {
+    let replies = if pipe.is_empty() {
         Vec::new()
     } else {
         link.run(&pipe).await?
