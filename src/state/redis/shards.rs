@@ -124,7 +124,7 @@ pub async fn keep(shared: Arc<Shared>, mut link: Link, stop: CancellationToken) 
     let mut ticks = 0u64;
     loop {
         ticks += 1;
-        if let Err(e) = tick(&shared, &mut link, ticks % SLOW_PROBE == 0).await {
+        if let Err(e) = tick(&shared, &mut link, ticks.is_multiple_of(SLOW_PROBE)).await {
             shared.fail(e);
             return;
         }
