@@ -55,6 +55,8 @@ fn admit_all<S: Store>(b: &mut Backlog<S>, paths: &[&str]) -> Vec<Fresh> {
 async fn lease_all<S: Store>(b: &mut Backlog<S>) -> Vec<Fresh> {
     let mut out = Vec::new();
     loop {
+        // The engine sends what it admitted on every turn of its loop.
+        b.flush().await.unwrap();
         b.refill(0);
         if !b.leasing() {
             return out;

@@ -59,7 +59,9 @@ pub async fn lease(
                 want
             };
             if grant == 0 {
-                tracing::info!("--max-pages reached for the crawl: no new pages");
+                if !shared.budget_spent.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::info!("--max-pages reached for the crawl: no new pages");
+                }
                 return Ok(Vec::new());
             }
             let (got, abandoned) = take(&shared, &mut link, &shards, &pending, grant).await?;

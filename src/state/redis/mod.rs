@@ -17,6 +17,7 @@
 //! the cost per page is a fraction of a round trip; `link` makes a lost
 //! connection a wait (up to `--redis-timeout`), not an error.
 
+mod balance;
 mod crawl;
 mod keys;
 mod lease;
@@ -109,13 +110,14 @@ impl RedisStore {
             quiet,
             owned: Mutex::default(),
             changed: Default::default(),
+            budget_spent: Default::default(),
             refused: Default::default(),
             abandoned: Mutex::default(),
             acks: Arc::default(),
             failed: CancellationToken::new(),
             error: Mutex::new(None),
         });
-        shards::tick(&shared, &mut link, true).await?;
+        shards::tick(&shared, &mut link, true, 0).await?;
         tracing::info!(
             "worker {}: {} of {} shards",
             shared.worker,

@@ -138,14 +138,19 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 ";
 
-/// Gives a shard up: when nothing of it is leased, or (at exit) with its
-/// leased URLs put back in front, uncounted. No other worker leases from
-/// it before `quiet` (ms), so a host's rate holds across the handover.
-/// KEYS owner, pending, leased, info, lastlease. ARGV token, quiet, force.
-/// Returns 1 when released.
+/// Gives a shard up: when nothing of it is leased (else its lease is
+/// renewed, for requests are still in flight), or (at exit) with its leased
+/// URLs put back in front, uncounted. No other worker leases from it before
+/// `quiet` (ms), so a host's rate holds across the handover. KEYS owner,
+/// pending, leased, info, lastlease. ARGV token, quiet, force, lease ms.
+/// Returns 1 when released, 0 when not yet, -1 when the token is not the
+/// owner's.
 const RELEASE: &str = r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[3] == '0' and redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if ARGV[3] == '0' and redis.call('ZCARD', KEYS[3]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return 0
+end
 local held = redis.call('ZRANGE', KEYS[3], 0, -1)
 for i = #held, 1, -1 do redis.call('LPUSH', KEYS[2], held[i]) end
 redis.call('DEL', KEYS[3], KEYS[1], KEYS[5])

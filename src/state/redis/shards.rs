@@ -1,12 +1,11 @@
 //! Which shards this worker owns, and the task that keeps it so: every
 //! third of `--lease` (at most every `TICK`) it sends its heartbeat, renews
 //! its shards (a shard whose token no longer matches is lost: this worker
-//! was paused or cut off past its lease, and another owns it now), takes
-//! free shards up to its fair share (shards / live workers, rounded up) and
-//! hands over those above it, so a joining worker gets work and a busy one
-//! does not hoard it. A shard being handed over is leased from no more;
-//! its queued pages go back to its queue at once (`Store::give_back`), and
-//! it is released as soon as its requests in flight are acknowledged.
+//! was paused or cut off past its lease, and another owns it now) and
+//! releases those it is handing over once their requests in flight are
+//! acknowledged; now and then it rebalances (`balance`). A shard being
+//! handed over is leased from no more and its queued pages go back to its
+//! queue at once (`Store::give_back`), so a handover takes about a second.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,8 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio_util::sync::CancellationToken;
 
-use super::keys::{Keys, SHARDS};
-use super::link::{Link, int, text};
+use super::balance::balance;
+use super::keys::Keys;
+use super::link::{Link, int};
 use super::scripts::Script;
 use crate::state::{Abandoned, Acks, StoreError};
 
@@ -37,8 +37,10 @@ pub struct Shared {
     /// How long a released shard is left alone (a host's request interval).
     pub quiet: Duration,
     pub owned: Mutex<BTreeMap<u16, Owned>>,
-    /// A shard was lost since the engine last looked.
+    /// A shard was lost, or is being handed over, since the engine last looked.
     pub changed: AtomicBool,
+    /// The crawl's `--max-pages` is spent (said once).
+    pub budget_spent: AtomicBool,
     /// Records written whose acknowledgement the shard's new owner refused.
     pub refused: AtomicU64,
     /// Leased URLs that workers died holding too often: error records.
@@ -51,9 +53,11 @@ pub struct Shared {
 /// The longest pause between two ticks, whatever `--lease`: how soon a
 /// joining worker is noticed and a handed-over shard is released.
 const TICK: Duration = Duration::from_millis(500);
-/// Below its fair share but not below the floor of it, a worker looks for
-/// free shards every this many ticks (every tick below the floor), so a
-/// hundred workers do not probe every shard twice a second.
+/// Rebalancing probes every shard (three commands each): every tick for
+/// the first `EARLY_TICKS` and when the number of live workers changes,
+/// else every `SLOW_PROBE` ticks, so a hundred workers do not probe the
+/// whole crawl twice a second each.
+const EARLY_TICKS: u64 = 20;
 const SLOW_PROBE: u64 = 10;
 
 pub fn now_ms() -> u64 {
@@ -78,23 +82,23 @@ impl Shared {
         })
     }
 
-    fn owned(&self) -> std::sync::MutexGuard<'_, BTreeMap<u16, Owned>> {
+    pub(super) fn owned_map(&self) -> std::sync::MutexGuard<'_, BTreeMap<u16, Owned>> {
         self.owned.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The token this worker holds `shard` by.
     pub fn token(&self, shard: u16) -> Option<String> {
-        self.owned().get(&shard).map(|o| o.token.clone())
+        self.owned_map().get(&shard).map(|o| o.token.clone())
     }
 
     /// Whether this worker holds `shard` and is not handing it over.
     pub fn owns(&self, shard: u16) -> bool {
-        self.owned().get(&shard).is_some_and(|o| !o.releasing)
+        self.owned_map().get(&shard).is_some_and(|o| !o.releasing)
     }
 
     /// The shards to lease from, with their tokens.
     pub fn leasable(&self) -> Vec<(u16, String)> {
-        self.owned()
+        self.owned_map()
             .iter()
             .filter(|(_, o)| !o.releasing)
             .map(|(s, o)| (*s, o.token.clone()))
@@ -102,18 +106,23 @@ impl Shared {
     }
 
     pub fn count(&self) -> usize {
-        self.owned().len()
+        self.owned_map().len()
+    }
+
+    /// Tells the engine to look at which hosts it may still request.
+    pub fn note_change(&self) {
+        self.changed.store(true, Ordering::Release);
     }
 
     /// `shard` turned out to be another worker's now.
     pub fn lost(&self, shard: u16, doing: &str) {
-        if self.owned().remove(&shard).is_some() {
+        if self.owned_map().remove(&shard).is_some() {
             tracing::warn!(
                 "shard {shard}: lost while {doing} (this worker was paused or cut off past \
                  --lease {:?}); its URLs are another worker's now",
                 self.lease
             );
-            self.changed.store(true, Ordering::Release);
+            self.note_change();
         }
     }
 }
@@ -122,11 +131,16 @@ impl Shared {
 pub async fn keep(shared: Arc<Shared>, mut link: Link, stop: CancellationToken) {
     let every = (shared.lease / 3).clamp(Duration::from_millis(50), TICK);
     let mut ticks = 0u64;
+    let mut last_live = 0;
     loop {
         ticks += 1;
-        if let Err(e) = tick(&shared, &mut link, ticks.is_multiple_of(SLOW_PROBE)).await {
-            shared.fail(e);
-            return;
+        let probe = ticks <= EARLY_TICKS || ticks.is_multiple_of(SLOW_PROBE);
+        match tick(&shared, &mut link, probe, last_live).await {
+            Ok(live) => last_live = live,
+            Err(e) => {
+                shared.fail(e);
+                return;
+            }
         }
         tokio::select! {
             _ = stop.cancelled() => return,
@@ -135,14 +149,20 @@ pub async fn keep(shared: Arc<Shared>, mut link: Link, stop: CancellationToken) 
     }
 }
 
-/// Heartbeat, renewals, releases, then takeovers up to the fair share
-/// (`probe`: look for free shards even when not below the floor of it).
-pub async fn tick(shared: &Shared, link: &mut Link, probe: bool) -> Result<(), StoreError> {
+/// Heartbeat, renewals and releases, then a rebalance when `probe` or when
+/// the number of live workers is no longer `last_live`; returns that
+/// number.
+pub async fn tick(
+    shared: &Shared,
+    link: &mut Link,
+    probe: bool,
+    last_live: usize,
+) -> Result<usize, StoreError> {
     let keys = &shared.keys;
     let now = now_ms();
     let lease_ms = shared.lease.as_millis() as u64;
     let owned: Vec<(u16, Owned)> = shared
-        .owned()
+        .owned_map()
         .iter()
         .map(|(s, o)| (*s, o.clone()))
         .collect();
@@ -174,7 +194,7 @@ pub async fn tick(shared: &Shared, link: &mut Link, probe: bool) -> Result<(), S
             let mut c = link
                 .scripts
                 .call(Script::Release, &release_keys(keys, *shard));
-            c.arg(&o.token).arg(quiet).arg(0);
+            c.arg(&o.token).arg(quiet).arg(0).arg(lease_ms);
             pipe.add_command(c);
         } else {
             let mut c = link
@@ -189,118 +209,18 @@ pub async fn tick(shared: &Shared, link: &mut Link, probe: bool) -> Result<(), S
     for ((shard, o), v) in owned.iter().zip(&replies[1..]) {
         match (o.releasing, int(v)) {
             (true, 1) => {
-                shared.owned().remove(shard);
+                shared.owned_map().remove(shard);
                 tracing::debug!("shard {shard}: released");
             }
+            (true, -1) => shared.lost(*shard, "handing it over"),
             (false, 0) => shared.lost(*shard, "renewing its lease"),
             _ => {}
         }
     }
-    balance(shared, link, live, probe).await
-}
-
-/// Takes free shards up to the fair share; hands over those above it.
-async fn balance(
-    shared: &Shared,
-    link: &mut Link,
-    live: usize,
-    probe: bool,
-) -> Result<(), StoreError> {
-    let fair = usize::from(SHARDS).div_ceil(live);
-    let floor = usize::from(SHARDS) / live;
-    let (have, kept) = {
-        let mut owned = shared.owned();
-        let mut kept = owned.values().filter(|o| !o.releasing).count();
-        if kept > fair {
-            // Hand over the excess (the highest shards: any would do).
-            let excess = kept - fair;
-            for (_, o) in owned
-                .iter_mut()
-                .rev()
-                .filter(|(_, o)| !o.releasing)
-                .take(excess)
-            {
-                o.releasing = true;
-            }
-            tracing::debug!("{excess} shards to hand over ({live} workers)");
-            shared.changed.store(true, Ordering::Release);
-            return Ok(());
-        }
-        // Fewer workers than when the handover began: keep some after all.
-        for (_, o) in owned
-            .iter_mut()
-            .filter(|(_, o)| o.releasing)
-            .take(fair - kept)
-        {
-            o.releasing = false;
-            kept += 1;
-        }
-        (owned.len(), kept)
-    };
-    if have >= fair || (kept >= floor && !probe) {
-        return Ok(());
+    if probe || live != last_live {
+        balance(shared, link, live).await?;
     }
-    let keys = &shared.keys;
-    // Free shards, those with work first, in an order of this worker's own.
-    let mut probe = redis::pipe();
-    for s in 0..SHARDS {
-        probe.cmd("EXISTS").arg(keys.shard(s, "owner"));
-        probe.cmd("LLEN").arg(keys.shard(s, "pending"));
-    }
-    let replies = link.run(&probe).await?;
-    let mut free: Vec<(bool, u64, u16)> = (0..SHARDS)
-        .filter(|s| !shared.owns(*s))
-        .filter(|s| int(&replies[2 * usize::from(*s)]) == 0)
-        .map(|s| {
-            let pending = int(&replies[2 * usize::from(s) + 1]) > 0;
-            (!pending, fastrand::u64(..), s)
-        })
-        .collect();
-    free.sort_unstable();
-    free.truncate(fair - have);
-    if free.is_empty() {
-        return Ok(());
-    }
-    let lease_ms = shared.lease.as_millis() as u64;
-    let mut pipe = redis::pipe();
-    for (_, _, s) in &free {
-        let k = [
-            keys.shard(*s, "owner"),
-            keys.shard(*s, "epoch"),
-            keys.shard(*s, "pending"),
-            keys.shard(*s, "leased"),
-            keys.shard(*s, "items"),
-            keys.shard(*s, "lastlease"),
-            keys.shard(*s, "info"),
-        ];
-        let mut c = link.scripts.call(Script::Acquire, &k);
-        c.arg(&shared.worker).arg(lease_ms);
-        pipe.add_command(c);
-    }
-    let replies = link.run(&pipe).await?;
-    let mut owned = shared.owned();
-    for ((_, _, s), v) in free.iter().zip(&replies) {
-        let redis::Value::Array(parts) = v else {
-            continue;
-        };
-        let (Some(token), Some(given_back)) = (parts.first().and_then(text), parts.get(1)) else {
-            continue;
-        };
-        let given_back = int(given_back);
-        if given_back > 0 {
-            tracing::info!(
-                "shard {s}: taken over; {given_back} URLs its last owner held are pending again"
-            );
-        }
-        owned.insert(
-            *s,
-            Owned {
-                token,
-                releasing: false,
-            },
-        );
-    }
-    Ok(())
+    Ok(live)
 }
 
 pub fn release_keys(keys: &Keys, shard: u16) -> [String; 5] {
@@ -318,7 +238,7 @@ pub fn release_keys(keys: &Keys, shard: u16) -> [String; 5] {
 pub async fn release_all(shared: &Shared, link: &mut Link) -> Result<(), StoreError> {
     let keys = &shared.keys;
     let owned: Vec<(u16, String)> = shared
-        .owned()
+        .owned_map()
         .iter()
         .map(|(s, o)| (*s, o.token.clone()))
         .collect();
@@ -328,7 +248,7 @@ pub async fn release_all(shared: &Shared, link: &mut Link) -> Result<(), StoreEr
         let mut c = link
             .scripts
             .call(Script::Release, &release_keys(keys, *shard));
-        c.arg(token).arg(quiet).arg(1);
+        c.arg(token).arg(quiet).arg(1).arg(0);
         pipe.add_command(c).ignore();
     }
     pipe.cmd("ZREM")
@@ -340,7 +260,7 @@ pub async fn release_all(shared: &Shared, link: &mut Link) -> Result<(), StoreEr
         .arg(&shared.worker)
         .ignore();
     link.run(&pipe).await?;
-    shared.owned().clear();
+    shared.owned_map().clear();
     Ok(())
 }
 
