@@ -223,6 +223,7 @@ def main():
     else:
         w("Not run.\n")
     broad(o, w, a.broad_hosts)
+    shared(o, w)
     targets(o, w, a.sites.split())
     print("\n".join(p))
 
@@ -354,6 +355,101 @@ def broad(o, w, hosts):
         w(f"| {r['tool']} | {jj} | {ok:,} / {exp:,}{dag} | {errs} | {wall:.2f} | {ok / wall if wall else 0:,.0f}{dag} | "
           f"{f(rss, 1) if rss else '–'} | {f(int(r['max_fds'])) if r['max_fds'] else '–'} | {r['nofile']} | {'; '.join(notes)} |")
     w("")
+
+
+def shared(o, w):
+    """The shared-crawl scenario (shared.py's rows), medians per case."""
+    path = os.path.join(o, "shared.jsonl")
+    w("## Shared crawl on Redis\n")
+    rows = [json.loads(l) for l in open(path)] if os.path.exists(path) else []
+    if not rows:
+        w(f"Not run{skipped(o, 'shared')}.\n")
+        return
+    by = defaultdict(list)
+    for r in rows:
+        by[(r["label"], r.get("workers", 1), r.get("redis", True))].append(r)
+    m = lambda rs, k: med([r[k] for r in rs if r.get(k) is not None])
+    pps = lambda rs: med([r["pages"] / r["wall_s"] for r in rs if r["wall_s"]])
+    lat = {(k[1], k[2]): v for k, v in by.items() if k[0] == "latency"}
+    if lat:
+        w("The latency site (100 ms per response, in its network namespace) under 64 host names, `--per-host 4`, "
+          "`--robots ignore`; each worker at `-j 64`, and `--max-pages` for the crawl in proportion to the workers "
+          "(`SHARED_PAGES` × 64 × workers: the *pages* column). Workers start together, pinned to core 1; Redis (no persistence) and nginx on core 0. "
+          "*End to end* = pages ÷ (first start to last exit); *steady* = pages a second from the third second "
+          "after the first record to the fourth before the last (ramp-up and the last pages left out). "
+          "*Commands sent* are the workers' own count (`-v`); *served* is Redis' `INFO commandstats`, which also "
+          "counts every call inside a script. Medians of the runs.\n")
+        w("| store | workers | runs | pages | wall s | pages/s end to end | pages/s steady | × one worker on Redis (end to end / steady) | round trips / page | commands sent / page | commands served / page | Redis CPU µs / page |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        base = lat.get((1, True))
+        b_pps, b_st = (pps(base), m(base, "steady_pps")) if base else (None, None)
+        for (workers, redis), rs in sorted(lat.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            pages = m(rs, "pages")
+            per = lambda k: med([r[k] / r["pages"] for r in rs if r.get(k) is not None and r["pages"]])
+            x = "–"
+            if redis and b_pps:
+                x = f"{pps(rs) / b_pps:.2f}× / " + (f"{m(rs, 'steady_pps') / b_st:.2f}×" if b_st and m(rs, "steady_pps") else "–")
+            w(f"| {'Redis' if redis else 'memory'} | {workers} | {len(rs)} | {f(pages)} | {f(m(rs, 'wall_s'), 2)} | "
+              f"{f(pps(rs))} | {f(m(rs, 'steady_pps'))} | {x} | "
+              f"{f(per('round_trips'), 2) if redis else '–'} | {f(per('commands_sent'), 1) if redis else '–'} | "
+              f"{f(per('redis_commands'), 1) if redis else '–'} | "
+              f"{f(1e6 * per('redis_cpu_s'), 0) if redis else '–'} |")
+        w("")
+    cpu = {k[2]: v for k, v in by.items() if k[0] == "cpu"}
+    if cpu.get(False) and cpu.get(True):
+        mem_rs, red_rs = cpu[False], cpu[True]
+        us = lambda rs, k: med([1e6 * r[k] / r["pages"] for r in rs if r.get(k) is not None and r["pages"]])
+        t_mem, t_red, srv = us(mem_rs, "cpu_s"), us(red_rs, "cpu_s"), us(red_rs, "redis_cpu_s")
+        w("CPU-bound: the small synthetic site, whole, one worker at `-j 64 --per-host 64`, in memory and on "
+          "Redis (interleaved runs, medians). Overhead per page = trawl's extra CPU + the Redis server's CPU.\n")
+        w("| store | runs | pages | wall s | pages/s | trawl CPU µs / page | Redis CPU µs / page | round trips / page |")
+        w("|---|---|---|---|---|---|---|---|")
+        for name, rs, t in (("memory", mem_rs, t_mem), ("Redis", red_rs, t_red)):
+            rt = med([r["round_trips"] / r["pages"] for r in rs if r.get("round_trips") is not None and r["pages"]])
+            w(f"| {name} | {len(rs)} | {f(m(rs, 'pages'))} | {f(m(rs, 'wall_s'), 2)} | {f(pps(rs))} | {f(t, 1)} | "
+              f"{f(srv, 1) if rs is red_rs else '–'} | {f(rt, 2) if rs is red_rs else '–'} |")
+        if t_mem and t_red and srv is not None:
+            w(f"\nRedis overhead: **{t_red - t_mem + srv:,.1f} µs per page** ({t_red - t_mem:+,.1f} in trawl, "
+              f"{srv:,.1f} in Redis).")
+        w("")
+    mem = [r for r in rows if r["label"] == "frontier" and "bytes_by_kind" in r]
+    run = [r for r in rows if r["label"] == "frontier" and "used_memory" in r and "bytes_by_kind" not in r]
+    if mem:
+        r = mem[-1]
+        urls = r["urls_seen"]
+        pend = r["pending"] + r["leased"]
+        kinds = r["bytes_by_kind"]
+        empty = run[-1].get("used_memory_empty", 0) if run else 0
+        w(f"Redis memory: the 1M-URL frontier site (`--depth 2 --max-pages 101`): {urls:,} URLs in the crawl, "
+          f"{pend:,} of them pending. `MEMORY USAGE` of every key of the crawl, by kind, per URL:\n")
+        w("| key | bytes | per URL |")
+        w("|---|---|---|")
+        for k in sorted(kinds, key=kinds.get, reverse=True):
+            n = urls if k == "seen" else pend if k in ("items", "pending") else urls
+            w(f"| `{k}` | {kinds[k]:,} | {kinds[k] / n:,.1f} |" if k in ("seen", "items", "pending") else
+              f"| `{k}` | {kinds[k]:,} | – |")
+        total = r["used_memory"] - empty
+        w(f"\n`used_memory` {r['used_memory']:,} bytes ({empty:,} empty): **{total / urls:,.0f} bytes per pending "
+          f"URL**; a URL that is done keeps only its seen-set entry, **{kinds.get('seen', 0) / urls:,.0f} bytes**.\n")
+    targets = []
+    if lat.get((1, False)) and lat.get((1, True)):
+        r1 = pps(lat[(1, True)]) / pps(lat[(1, False)])
+        targets.append(("one worker on Redis ≥ 90% of one in memory", f"{100 * r1:.0f}%", r1 >= 0.9))
+    if lat.get((3, True)) and lat.get((1, True)):
+        e = pps(lat[(3, True)]) / pps(lat[(1, True)])
+        st1, st3 = m(lat[(1, True)], "steady_pps"), m(lat[(3, True)], "steady_pps")
+        targets.append(("three workers ≥ 2.7× one worker (end to end)", f"{e:.2f}×", e >= 2.7))
+        if st1 and st3:
+            targets.append(("three workers ≥ 2.7× one worker (steady)", f"{st3 / st1:.2f}×", st3 / st1 >= 2.7))
+    rts = [r["round_trips"] / r["pages"] for r in rows if r.get("round_trips") is not None and r["pages"] > 1000]
+    if rts:
+        targets.append(("≤ 2 Redis round trips per page", f"at most {max(rts):.2f}", max(rts) <= 2))
+    if targets:
+        w("| target | measured | met |")
+        w("|---|---|---|")
+        for t, v, ok in targets:
+            w(f"| {t} | {v} | {'yes' if ok else '**no**'} |")
+        w("")
 
 
 def read_tsv_noheader(path):

@@ -17,8 +17,9 @@
 # BROAD_KEEPALIVE (nginx keepalive_timeout, 60s), BROAD_TMO (600 s a run),
 # BROAD_SLOW_CAP (Scrapy's cap, 60 s), FD_SAMPLE_MS (25).
 # Shared crawl on Redis (SCENARIOS redis): SHARED_HOSTS (64 host names on the
-# latency site), SHARED_CONC (-j of each worker, 64), SHARED_PAGES (40: pages
-# per unit of -j per worker), SHARED_REPS (3; --quick 1).
+# latency site), SHARED_CONC (-j of each worker, 64), SHARED_PAGES (pages per
+# unit of -j per worker: 150, about 15 s a run; --quick 40), SHARED_REPS (3;
+# --quick 1).
 #
 # Writes bench/RESULTS.md; raw figures go to bench/out/ (the run's TSV/JSON).
 # Needs root (apt-get, ip netns).  Never sends traffic anywhere but 127.0.0.0/8
@@ -64,7 +65,7 @@ fi
 # at the last concurrency (SLOW_CONCS); on the large sites once (rep 1), capped
 # at SLOW_CAP seconds and reported as partial, so the full run stays under 20 min
 : "${SLOW_CONCS:=${CONCS##* }}" "${SLOW_CAP:=30}"
-: "${SHARED_HOSTS:=64}" "${SHARED_CONC:=64}" "${SHARED_PAGES:=40}" "${SHARED_REPS:=$([[ $QUICK == 1 ]] && echo 1 || echo 3)}"
+: "${SHARED_HOSTS:=64}" "${SHARED_CONC:=64}" "${SHARED_PAGES:=$([[ $QUICK == 1 ]] && echo 40 || echo 150)}" "${SHARED_REPS:=$([[ $QUICK == 1 ]] && echo 1 || echo 3)}"
 REDIS_PORT=8096
 : "${BROAD_LOW_NOFILE=1024}" "${BROAD_KEEPALIVE:=60s}" "${BROAD_TMO:=600}" "${BROAD_SLOW_CAP:=60}" "${FD_SAMPLE_MS:=25}"
 BROAD_PORT=8087
@@ -608,7 +609,7 @@ fi
 # every worker on core 1), flushed before each run (shared.py).
 #  1. latency-bound: the 100 ms site under SHARED_HOSTS host names; one worker
 #     in memory, then 1, 2, 3 workers on Redis, each at -j SHARED_CONC with
-#     --max-pages SHARED_PAGES x C x workers (about 4 s at the bound);
+#     --max-pages SHARED_PAGES x C x workers (SHARED_PAGES/10 s at the bound);
 #  2. CPU-bound: the small synthetic site at -j 64, one worker, in memory and
 #     on Redis: the CPU that Redis costs per page (trawl's and the server's);
 #  3. Redis memory per URL: the 1M-URL frontier site, --max-pages 101, then

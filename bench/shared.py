@@ -6,7 +6,8 @@
         pinned to core 1; with PORT a Redis on 127.0.0.1:PORT, flushed first,
         and `--redis redis://127.0.0.1:PORT --crawl-id bench`), waits for all
         of them and appends one JSON line to OUT: pages (records with status
-        200), records, wall (first start to last exit), the workers' CPU and
+        200), records, wall (first start to last exit), steady-state pages/s
+        (records a second in the middle of the run), the workers' CPU and
         peak RSS (wait4), and for Redis the commands it served (INFO
         commandstats, less the probes' own), the round trips and commands the
         workers counted (`-v`: "redis: N round trips, M commands"), the
@@ -24,6 +25,8 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
+from datetime import datetime
 
 TIMEOUT = int(os.environ.get("SHARED_TMO", "300"))
 CRAWL_ID = "bench"
@@ -64,6 +67,20 @@ def server_cpu(port):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def steady(per_second):
+    """Pages/s in the middle of a run: the records fetched from the third
+    second after the first record to the fourth before the last (fetched_at
+    has whole seconds), so the ramp-up and the last pages are left out."""
+    if not per_second:
+        return None
+    secs = sorted(datetime.fromisoformat(k).timestamp() for k in per_second)
+    lo, hi = secs[0] + 2, secs[-1] - 3
+    if hi - lo < 2:
+        return None
+    n = sum(v for k, v in per_second.items() if lo <= datetime.fromisoformat(k).timestamp() <= hi)
+    return round(n / (hi - lo + 1), 1)
+
+
 def run(out, label, workers, port, d, cmd):
     os.makedirs(d, exist_ok=True)
     for name in os.listdir(d):
@@ -101,6 +118,7 @@ def run(out, label, workers, port, d, cmd):
     wall = time.monotonic() - t0
     pages = records = 0
     trips = sent = 0
+    per_second = Counter()
     for w in range(workers):
         with open(os.path.join(d, f"w{w}.jsonl"), encoding="utf-8", errors="replace") as f:
             for line in f:
@@ -110,12 +128,14 @@ def run(out, label, workers, port, d, cmd):
                     continue
                 records += 1
                 pages += r.get("status") == 200
+                if r.get("fetched_at"):
+                    per_second[r["fetched_at"][:19]] += 1
         with open(os.path.join(d, f"w{w}.err"), encoding="utf-8", errors="replace") as f:
             for m in re.finditer(r"redis: (\d+) round trips, (\d+) commands", f.read()):
                 trips += int(m.group(1))
                 sent += int(m.group(2))
     row = {"label": label, "workers": workers, "redis": bool(port), "pages": pages, "records": records,
-           "wall_s": round(wall, 3), "rcs": rcs,
+           "wall_s": round(wall, 3), "steady_pps": steady(per_second), "rcs": rcs,
            "cpu_s": round(sum(u.ru_utime + u.ru_stime for u in usage), 3),
            "maxrss_kb": max((u.ru_maxrss for u in usage), default=0)}
     if port:

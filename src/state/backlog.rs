@@ -2,8 +2,9 @@
 //! from a store that keeps its frontier elsewhere, a window at a time, so
 //! memory holds only a window of the frontier however large it grows.
 //!
-//! When fewer than `LEASE_LOW` fresh URLs wait in memory it leases
-//! `LEASE_BATCH` more; the lease runs while the engine goes on. A lease that
+//! When fewer than half a window of fresh URLs wait in memory it leases a
+//! window more (`Store::window`: `LEASE_BATCH` unless the store says
+//! otherwise); the lease runs while the engine goes on. A lease that
 //! comes back short, with nothing stored since it was asked for, means the
 //! store has nothing more this run has not been handed (every store call
 //! sends the buffered admissions first, so the lease saw all of those);
@@ -13,10 +14,8 @@
 use super::{Abandoned, Admission, Admitted, Store, StoreError, StoreFuture};
 use crate::record::Fresh;
 
-/// URLs leased from the store at a time.
+/// URLs leased from the store at a time, unless it asks for another window.
 pub const LEASE_BATCH: usize = 2_000;
-/// A lease is started when fewer fresh URLs than this wait in memory.
-pub const LEASE_LOW: usize = 1_000;
 
 pub struct Backlog<S: Store> {
     store: S,
@@ -81,8 +80,9 @@ impl<S: Store> Backlog<S> {
     /// Starts a lease if memory runs low (`fresh_waiting` URLs queued) and
     /// the store may have more.
     pub fn refill(&mut self, fresh_waiting: usize) {
-        if self.leasing.is_none() && !self.drained && fresh_waiting < LEASE_LOW {
-            self.leasing = Some(self.store.lease(LEASE_BATCH));
+        let window = self.store.window();
+        if self.leasing.is_none() && !self.drained && fresh_waiting < window / 2 {
+            self.leasing = Some(self.store.lease(window));
             self.stored_since_lease = false;
         }
     }
@@ -104,7 +104,7 @@ impl<S: Store> Backlog<S> {
             let over = if self.store.shared() {
                 rows.is_empty() && abandoned.is_empty() && !self.stored_since_lease
             } else {
-                rows.len() < LEASE_BATCH && !self.stored_since_lease
+                rows.len() < self.store.window() && !self.stored_since_lease
             };
             self.drained |= over;
             self.abandoned.extend(abandoned);

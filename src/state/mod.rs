@@ -142,6 +142,11 @@ pub trait Store: Send + 'static {
     /// Why the store failed, once it has.
     fn error(&self) -> Option<StoreError>;
 
+    /// URLs to lease at a time (a new lease starts below half of it).
+    fn window(&self) -> usize {
+        backlog::LEASE_BATCH
+    }
+
     /// Whether other processes share the crawl: then a lease that comes
     /// back short is only a window, and one comes back empty only when the
     /// crawl is over.

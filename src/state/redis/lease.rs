@@ -13,6 +13,7 @@
 //! be missed — or when the `--max-pages` budget is spent.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::keys::{Decoder, SHARDS};
@@ -59,7 +60,7 @@ pub async fn lease(
                 want
             };
             if grant == 0 {
-                if !shared.budget_spent.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                if !shared.budget_spent.swap(true, Ordering::Relaxed) {
                     tracing::info!("--max-pages reached for the crawl: no new pages");
                 }
                 return Ok(Vec::new());
@@ -128,7 +129,7 @@ async fn claim_budget(shared: &Shared, link: &mut Link, want: usize) -> Result<u
     let mut c = link
         .scripts
         .call(Script::Budget, &[shared.keys.global("budget")]);
-    c.arg(want);
+    c.arg(want).arg(shared.live.load(Ordering::Relaxed).max(1));
     pipe.add_command(c);
     let replies = link.run(&pipe).await?;
     Ok(replies.first().map_or(0, int).max(0) as usize)

@@ -61,6 +61,7 @@ pub struct RedisStore {
     /// Leased pages given back, to send with the next flush.
     returns: Vec<(u16, String)>,
     budgeted: bool,
+    window: usize,
     keeper: CancellationToken,
     keeper_task: Option<tokio::task::JoinHandle<()>>,
     writer_task: Option<tokio::task::JoinHandle<()>>,
@@ -111,6 +112,8 @@ impl RedisStore {
             owned: Mutex::default(),
             changed: Default::default(),
             budget_spent: Default::default(),
+            budgeted: settings.max_pages.is_some(),
+            live: Default::default(),
             refused: Default::default(),
             abandoned: Mutex::default(),
             acks: Arc::default(),
@@ -140,6 +143,7 @@ impl RedisStore {
             outbox: Vec::new(),
             returns: Vec::new(),
             budgeted: settings.max_pages.is_some(),
+            window: (4 * settings.concurrency).clamp(64, super::backlog::LEASE_BATCH),
             keeper,
             keeper_task: Some(keeper_task),
             writer_task: Some(writer_task),
@@ -218,6 +222,13 @@ impl Store for RedisStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    /// A few requests' worth per slot of `--concurrency`: what a worker
+    /// holds leased is what it keeps from the others (and, with
+    /// `--max-pages`, budget it alone can spend), so it holds little.
+    fn window(&self) -> usize {
+        self.window
     }
 
     fn lease(&mut self, limit: usize) -> StoreFuture<Vec<Fresh>> {

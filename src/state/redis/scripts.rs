@@ -143,8 +143,8 @@ return 1
 /// URLs put back in front, uncounted. No other worker leases from it before
 /// `quiet` (ms), so a host's rate holds across the handover. KEYS owner,
 /// pending, leased, info, lastlease. ARGV token, quiet, force, lease ms.
-/// Returns 1 when released, 0 when not yet, -1 when the token is not the
-/// owner's.
+/// Returns 1 + the URLs put back when released, 0 when not yet, -1 when
+/// the token is not the owner's.
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 if ARGV[3] == '0' and redis.call('ZCARD', KEYS[3]) > 0 then
@@ -156,14 +156,18 @@ for i = #held, 1, -1 do redis.call('LPUSH', KEYS[2], held[i]) end
 redis.call('DEL', KEYS[3], KEYS[1], KEYS[5])
 redis.call('HSET', KEYS[4], 'quiet', ARGV[2])
 redis.call('HINCRBY', KEYS[4], 'v', 1)
-return 1
+return 1 + #held
 ";
 
-/// Claims up to N pages of the crawl's `--max-pages`. KEYS budget. ARGV n.
+/// Claims up to N pages of the crawl's `--max-pages`, and at most a share
+/// of what is left (what is left over twice the live workers, at least
+/// 32), so the last pages of the budget are spread over the workers
+/// instead of queued behind one. KEYS budget. ARGV n, live workers.
 /// Returns what was granted.
 const BUDGET: &str = r"
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
-local g = math.min(v, tonumber(ARGV[1]))
+local share = math.max(32, math.ceil(v / (2 * tonumber(ARGV[2]))))
+local g = math.min(v, tonumber(ARGV[1]), share)
 if g > 0 then redis.call('DECRBY', KEYS[1], g) end
 return g
 ";

@@ -8,7 +8,7 @@
 //! queue at once (`Store::give_back`), so a handover takes about a second.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -41,6 +41,10 @@ pub struct Shared {
     pub changed: AtomicBool,
     /// The crawl's `--max-pages` is spent (said once).
     pub budget_spent: AtomicBool,
+    /// Whether the crawl has a `--max-pages` budget.
+    pub budgeted: bool,
+    /// Live workers at the last tick.
+    pub live: AtomicUsize,
     /// Records written whose acknowledgement the shard's new owner refused.
     pub refused: AtomicU64,
     /// Leased URLs that workers died holding too often: error records.
@@ -206,6 +210,7 @@ pub async fn tick(
     }
     let replies = link.run(&pipe).await?;
     let live = replies.first().map_or(1, int).max(1) as usize;
+    shared.live.store(live, Ordering::Relaxed);
     for ((shard, o), v) in owned.iter().zip(&replies[1..]) {
         match (o.releasing, int(v)) {
             (true, 1) => {
@@ -249,7 +254,7 @@ pub async fn release_all(shared: &Shared, link: &mut Link) -> Result<(), StoreEr
             .scripts
             .call(Script::Release, &release_keys(keys, *shard));
         c.arg(token).arg(quiet).arg(1).arg(0);
-        pipe.add_command(c).ignore();
+        pipe.add_command(c);
     }
     pipe.cmd("ZREM")
         .arg(keys.global("workers"))
@@ -259,7 +264,10 @@ pub async fn release_all(shared: &Shared, link: &mut Link) -> Result<(), StoreEr
         .arg(keys.global("winfo"))
         .arg(&shared.worker)
         .ignore();
-    link.run(&pipe).await?;
+    let replies = link.run(&pipe).await?;
+    // What went back unfetched gives its pages of --max-pages back too.
+    let back: i64 = replies.iter().map(|v| (int(v) - 1).max(0)).sum();
+    return_budget(shared, link, back).await?;
     shared.owned_map().clear();
     Ok(())
 }
@@ -269,4 +277,19 @@ pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "localhost".into())
+}
+
+/// Gives `n` pages back to the crawl's `--max-pages` (leased pages that
+/// were not fetched), when it has one.
+pub async fn return_budget(shared: &Shared, link: &mut Link, n: i64) -> Result<(), StoreError> {
+    if !shared.budgeted || n <= 0 {
+        return Ok(());
+    }
+    let mut pipe = redis::pipe();
+    pipe.cmd("INCRBY")
+        .arg(shared.keys.global("budget"))
+        .arg(n)
+        .ignore();
+    link.run(&pipe).await?;
+    Ok(())
 }

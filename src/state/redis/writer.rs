@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::keys::key_hex;
 use super::link::{Link, int};
 use super::scripts::Script;
-use super::shards::Shared;
+use super::shards::{Shared, return_budget};
 use crate::state::StoreError;
 
 /// An admission on its way: shard, URL key and entry.
@@ -89,6 +89,7 @@ async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), 
     let mut admits: BTreeMap<u16, Vec<NewUrl>> = BTreeMap::new();
     let mut acks: BTreeMap<u16, Vec<AckNote>> = BTreeMap::new();
     let mut back: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+    let mut unleases = 0;
     let mut claims = Vec::new();
     let mut syncs = Vec::new();
     for m in batch {
@@ -147,7 +148,8 @@ async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), 
         ];
         let mut c = scripts.call(Script::Unlease, &k);
         c.arg(token).arg(hexes);
-        pipe.add_command(c).ignore();
+        pipe.add_command(c);
+        unleases += 1;
     }
     for (shard, key, _) in &claims {
         let mut c = scripts.call(Script::Claim, &[keys.shard(*shard, "seen")]);
@@ -185,6 +187,7 @@ async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), 
     } else {
         link.run(&pipe).await?
     };
+    let (unlease_replies, replies) = replies.split_at(unleases.min(replies.len()));
     let (claim_replies, ack_replies) = replies.split_at(claims.len().min(replies.len()));
     for ((_, _, reply), v) in claims.into_iter().zip(claim_replies) {
         let _ = reply.send(Ok(int(v) == 1));
@@ -195,6 +198,8 @@ async fn apply(shared: &Shared, link: &mut Link, batch: Vec<Msg>) -> Result<(), 
             shared.refused.fetch_add(n as u64, Ordering::Relaxed);
         }
     }
+    let unfetched: i64 = unlease_replies.iter().map(|v| int(v).max(0)).sum();
+    return_budget(shared, link, unfetched).await?;
     shared.acks.done(acked);
     for reply in syncs {
         let _ = reply.send(Ok(()));
