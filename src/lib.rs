@@ -17,7 +17,8 @@
 //! - `cli` (clap types), `config` (flags + TOML file + defaults → `Settings`)
 //! - `seeds`: streaming seed reader with `FILE:LINE` reasons
 //! - `frontier`: admission rules and per-host ready queues
-//! - `state`: the **store** port (`Store`, `Ack`) — `memory`, `sqlite`
+//! - `state`: the **store** port (`Store`, `Ack`) — `memory`, `sqlite`,
+//!   `redis` (a crawl shared by several workers)
 //! - `fetch`: the **transport** port (`Transport`) — `http` (reqwest) — and
 //!   the page stage every transport shares: caps, content-decoding,
 //!   charset, extraction, the record
