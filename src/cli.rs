@@ -10,15 +10,52 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::options::{Format, ProgressMode, RobotsMode, Scope};
 use crate::units;
 
+/// `trawl --version`: the version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("TRAWL_COMMIT"), ")");
+
+/// The command line with every built-in default in its help
+/// (`[default: …]`, from `config::defaults`): what `main` parses, and what
+/// the completions and the man page are made from.
+pub fn command() -> clap::Command {
+    let shown = crate::defaults::shown();
+    let add_defaults = |mut sub: clap::Command| {
+        for d in &shown {
+            // Argument ids are the field names, which are the config keys.
+            if !d.help.is_empty() && sub.get_arguments().any(|a| a.get_id() == d.key) {
+                sub = sub.mut_arg(d.key, |a| {
+                    let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+                    a.help(format!("{help} [default: {}]", d.help))
+                });
+            }
+        }
+        sub
+    };
+    let mut cmd = Cli::command();
+    for name in ["crawl", "fetch", "status", "purge"] {
+        cmd = cmd.mut_subcommand(name, add_defaults);
+    }
+    cmd
+}
+
+impl Cli {
+    /// Parses the process's arguments (exits 2 with clap's message on a bad one).
+    pub fn from_env() -> Cli {
+        match Cli::from_arg_matches(&command().get_matches()) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        }
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "trawl",
-    version,
+    version = VERSION,
     about = "A concurrent, polite web crawler and URL fetcher",
     long_about = "A concurrent, polite web crawler and URL fetcher.\n\n\
         Writes one JSON Lines record per URL to stdout (or --output); logs, \
@@ -39,6 +76,17 @@ pub enum Command {
     Status(SharedArgs),
     /// Delete every key of a shared crawl.
     Purge(SharedArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff: `trawl man | man -l -`), or write
+    /// trawl.1 and a page per command (trawl-crawl.1, …) into DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which shared crawl `status` and `purge` are about.
@@ -52,7 +100,7 @@ pub struct SharedArgs {
     #[arg(long, value_name = "ID")]
     pub crawl_id: String,
 
-    /// How long a lost server is waited for [default: 60s].
+    /// How long a lost server is waited for.
     #[arg(long, value_name = "D", value_parser = units::parse_duration)]
     pub redis_timeout: Option<Duration>,
 }
@@ -76,23 +124,23 @@ pub struct CrawlArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Record format [default: jsonl].
+    /// Record format.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// Requests in flight, all hosts together [default: 64].
+    /// Requests in flight, all hosts together.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: Option<u32>,
 
-    /// Requests in flight to one host [default: 4].
+    /// Requests in flight to one host.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub per_host: Option<u32>,
 
-    /// Requests per second to one host; 0 = unlimited [default: 0].
+    /// Requests per second to one host; 0 = unlimited.
     #[arg(long, value_name = "R", value_parser = units::parse_rate)]
     pub rate: Option<f64>,
 
-    /// Link depth from a seed (seed = 0) [default: crawl 3, fetch 0].
+    /// Link depth from a seed (seed = 0).
     #[arg(long, value_name = "N")]
     pub depth: Option<u32>,
 
@@ -104,7 +152,7 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub max_time: Option<Duration>,
 
-    /// Which discovered links are followed [default: host].
+    /// Which discovered links are followed.
     #[arg(long, value_enum)]
     pub scope: Option<Scope>,
 
@@ -116,11 +164,11 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "RE")]
     pub exclude: Vec<String>,
 
-    /// robots.txt handling [default: obey].
+    /// robots.txt handling.
     #[arg(long, value_enum)]
     pub robots: Option<RobotsMode>,
 
-    /// User-Agent header; its product token is matched in robots.txt [default: trawl/<version>].
+    /// User-Agent header; its product token is matched in robots.txt.
     // The text is clap's --help, where `<version>` reads as meant.
     #[allow(rustdoc::invalid_html_tags)]
     #[arg(short = 'A', long, value_name = "S")]
@@ -134,23 +182,23 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
 
-    /// Whole-request deadline: connect, headers and body [default: 30s].
+    /// Whole-request deadline: connect, headers and body.
     #[arg(long, value_name = "D", value_parser = units::parse_duration)]
     pub timeout: Option<Duration>,
 
-    /// Connect deadline [default: 10s].
+    /// Connect deadline.
     #[arg(long, value_name = "D", value_parser = units::parse_duration)]
     pub connect_timeout: Option<Duration>,
 
-    /// Retries for connect errors, timeouts, broken bodies, 429 and 5xx [default: 2].
+    /// Retries for connect errors, timeouts, broken bodies, 429 and 5xx.
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
 
-    /// Stop reading a body past this size, after decompression [default: 10MiB].
+    /// Stop reading a body past this size, after decompression.
     #[arg(long, value_name = "SIZE", value_parser = units::parse_size)]
     pub max_body: Option<u64>,
 
-    /// Redirect hops per URL [default: 10].
+    /// Redirect hops per URL.
     #[arg(long, value_name = "N")]
     pub max_redirects: Option<u32>,
 
@@ -163,8 +211,12 @@ pub struct CrawlArgs {
     pub select_all: Vec<units::SelectSpec>,
 
     /// Include the decoded body text in each record.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_body")]
     pub body: bool,
+
+    /// Leave the body out (the config file may have turned it on).
+    #[arg(long = "no-body", overrides_with = "body")]
+    pub no_body: bool,
 
     /// Persistent crawl state (SQLite file) for resume and incremental recrawls.
     #[arg(long, value_name = "PATH")]
@@ -178,23 +230,27 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "ID")]
     pub crawl_id: Option<String>,
 
-    /// How long a worker's shards stay its own without a renewal [default: 30s].
+    /// How long a worker's shards stay its own without a renewal.
     #[arg(long, value_name = "D", value_parser = units::parse_duration)]
     pub lease: Option<Duration>,
 
-    /// How long a lost Redis server is waited for before the run exits 1 [default: 60s].
+    /// How long a lost Redis server is waited for before the run exits 1.
     #[arg(long, value_name = "D", value_parser = units::parse_duration)]
     pub redis_timeout: Option<Duration>,
 
     /// With --state, omit records of unchanged pages in a recrawl.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_changed_only")]
     pub changed_only: bool,
+
+    /// Write unchanged records too (the config file may have turned changed_only on).
+    #[arg(long = "no-changed-only", overrides_with = "changed_only")]
+    pub no_changed_only: bool,
 
     /// Write the end-of-run summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub stats: Option<PathBuf>,
 
-    /// Do not follow URLs longer than N bytes [default: 2083].
+    /// Do not follow URLs longer than N bytes.
     #[arg(long, value_name = "N")]
     pub max_url_length: Option<usize>,
 
@@ -202,23 +258,31 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "N")]
     pub per_host_max_pages: Option<u64>,
 
-    /// Cap on a robots.txt Crawl-delay [default: 30s].
+    /// Cap on a robots.txt Crawl-delay.
     #[arg(long, value_name = "D", value_parser = units::parse_duration)]
     pub max_crawl_delay: Option<Duration>,
 
     /// Skip TLS certificate verification.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_insecure")]
     pub insecure: bool,
 
+    /// Verify TLS certificates (the config file may have turned insecure on).
+    #[arg(long = "no-insecure", overrides_with = "insecure")]
+    pub no_insecure: bool,
+
     /// Refuse loopback, private and link-local addresses after DNS resolution.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_deny_private_ips")]
     pub deny_private_ips: bool,
+
+    /// Allow private addresses (the config file may have turned deny_private_ips on).
+    #[arg(long = "no-deny-private-ips", overrides_with = "deny_private_ips")]
+    pub no_deny_private_ips: bool,
 
     /// Resolve HOST to ADDR instead of asking DNS, as 'HOST:ADDR' (repeatable).
     #[arg(long, value_name = "HOST:ADDR")]
     pub resolve: Vec<String>,
 
-    /// Progress line on stderr [default: auto = only when stderr is a terminal].
+    /// Progress line on stderr.
     #[arg(long, value_enum)]
     pub progress: Option<ProgressMode>,
 

@@ -9,7 +9,7 @@ use std::path::Path;
 /// earlier entries, and itself.
 const LAYERS: &[&[&str]] = &[
     &["options", "units"],
-    &["urls"],
+    &["defaults", "urls"],
     &["error"],
     &["robots"],
     &["record"],

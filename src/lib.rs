@@ -10,7 +10,7 @@
 //! (the `layers` test reads every `use crate::` line and holds them to it).
 //!
 //! - vocabulary, the leaves: `options` (the enums options take), `units`
-//!   ("90s", "10MiB", `NAME=CSS@attr`), `urls` (normalization and keys,
+//!   ("90s", "10MiB", `NAME=CSS@attr`), `defaults` (every built-in default), `urls` (normalization and keys,
 //!   scope anchors), `error` (page error kinds), `robots` (robots.txt rules),
 //!   `record` (the record, the unit of work, what a store keeps of a page)
 //! - `extract`: title, links and `--select` fields from HTML (synchronous)
@@ -47,6 +47,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod defaults;
 pub mod descriptors;
 pub mod engine;
 pub mod error;

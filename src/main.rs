@@ -1,10 +1,8 @@
 //! The `trawl` binary: parse the command line, run, map the result to an exit code.
 
-use clap::Parser;
-
 fn main() {
     fixed_mmap_threshold();
-    let cli = trawl::cli::Cli::parse();
+    let cli = trawl::cli::Cli::from_env();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

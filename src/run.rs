@@ -73,10 +73,20 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
         Command::Fetch(a) => (Mode::Fetch, a),
         Command::Status(a) => return shared_status(a, false).await,
         Command::Purge(a) => return shared_status(a, true).await,
+        Command::Completions { shell } => return print_generated(Generated::Completions(shell)),
+        Command::Man { dir } => return print_generated(Generated::Man(dir)),
     };
     let quiet = args.quiet;
     logging::init(quiet, args.verbose);
     let mut settings = Settings::resolve(mode, args).map_err(AppError::Usage)?;
+    let token = crate::robots::product_token(&settings.user_agent);
+    if settings.robots == crate::options::RobotsMode::Obey && !crate::robots::valid_token(&token) {
+        tracing::warn!(
+            "--user-agent {:?}: its product token {token:?} is not only letters, '_' and '-' \
+             (RFC 9309 §2.2.1), so robots.txt groups cannot name it: only '*' groups apply",
+            settings.user_agent
+        );
+    }
     let budget = descriptors::prepare();
     if settings.concurrency > budget.sockets {
         tracing::warn!(
@@ -136,13 +146,46 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
     crawl(start, store, Some(opened.pass)).await
 }
 
+/// What `trawl completions` and `trawl man` print.
+enum Generated {
+    Completions(clap_complete::Shell),
+    /// To stdout, or every page into a directory.
+    Man(Option<std::path::PathBuf>),
+}
+
+/// Prints a completion script or the man page, both made from the same
+/// command definition `--help` shows.
+fn print_generated(what: Generated) -> Result<i32, AppError> {
+    let mut cmd = crate::cli::command();
+    let mut out = Vec::new();
+    match what {
+        Generated::Completions(shell) => {
+            clap_complete::generate(shell, &mut cmd, "trawl", &mut out)
+        }
+        Generated::Man(None) => clap_mangen::Man::new(cmd)
+            .render(&mut out)
+            .map_err(|e| AppError::Fatal(format!("cannot render the man page: {e}")))?,
+        Generated::Man(Some(dir)) => {
+            clap_mangen::generate_to(cmd, &dir).map_err(|e| {
+                AppError::Fatal(format!("cannot write man pages to {}: {e}", dir.display()))
+            })?;
+            eprintln!("man pages written to {}", dir.display());
+            return Ok(0);
+        }
+    }
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(&out) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(AppError::Fatal(format!("cannot write to stdout: {e}"))),
+    }
+}
+
 /// `trawl status` (one JSON object on stdout) or `trawl purge`.
 async fn shared_status(args: SharedArgs, purge: bool) -> Result<i32, AppError> {
     logging::init(false, 0);
     crate::config::valid_crawl_id(&args.crawl_id).map_err(AppError::Usage)?;
-    let timeout = args
-        .redis_timeout
-        .unwrap_or(std::time::Duration::from_secs(60));
+    let timeout = args.redis_timeout.unwrap_or(crate::defaults::REDIS_TIMEOUT);
     let mut link = redis::Link::connect(&args.redis, timeout).await?;
     let keys = redis::Keys::new(&args.crawl_id);
     if purge {

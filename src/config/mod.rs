@@ -6,6 +6,8 @@
 //! Receives the parsed `CrawlArgs`; hands out an immutable `Settings`. Every
 //! error names the flag or key and the bad value, and maps to exit code 2.
 
+#[cfg(test)]
+mod documented;
 pub mod file;
 mod shared;
 
@@ -79,8 +81,6 @@ pub struct Settings {
     /// Keyed by `host` (any port) or `host:port` (that port only), lower-case.
     pub hosts: HashMap<String, HostOverride>,
 }
-
-pub const DEFAULT_USER_AGENT: &str = concat!("trawl/", env!("CARGO_PKG_VERSION"));
 
 impl Settings {
     /// Merges `args` over the config file (if any) over the defaults.
@@ -176,13 +176,13 @@ impl Settings {
         }
 
         let default_depth = match mode {
-            Mode::Crawl => 3,
-            Mode::Fetch => 0,
+            Mode::Crawl => crate::defaults::DEPTH_CRAWL,
+            Mode::Fetch => crate::defaults::DEPTH_FETCH,
         };
         let user_agent = args
             .user_agent
             .or(file.user_agent)
-            .unwrap_or_else(|| DEFAULT_USER_AGENT.to_string());
+            .unwrap_or_else(|| crate::defaults::USER_AGENT.to_string());
         if HeaderValue::from_str(&user_agent).is_err() {
             return Err(format!(
                 "--user-agent: not a valid header value: {user_agent:?}"
@@ -204,60 +204,79 @@ impl Settings {
             urls: args.urls,
             seeds_file: args.seeds.or(file.seeds),
             output: args.output.or(file.output),
-            format: args.format.or(file.format).unwrap_or(Format::Jsonl),
+            format: args
+                .format
+                .or(file.format)
+                .unwrap_or(crate::defaults::FORMAT),
             concurrency: args
                 .concurrency
                 .or(positive("concurrency", file.concurrency)?)
-                .unwrap_or(64) as usize,
+                .unwrap_or(crate::defaults::CONCURRENCY) as usize,
             per_host: args
                 .per_host
                 .or(positive("per_host", file.per_host)?)
-                .unwrap_or(4) as usize,
-            rate: args.rate.or(file.rate).unwrap_or(0.0),
+                .unwrap_or(crate::defaults::PER_HOST) as usize,
+            rate: args.rate.or(file.rate).unwrap_or(crate::defaults::RATE),
             depth: args.depth.or(file.depth).unwrap_or(default_depth),
             max_pages: args.max_pages.or(file.max_pages),
             max_time: args.max_time.or(file_duration("max_time", &file.max_time)?),
-            scope: args.scope.or(file.scope).unwrap_or(Scope::Host),
+            scope: args.scope.or(file.scope).unwrap_or(crate::defaults::SCOPE),
             include,
             exclude,
-            robots: args.robots.or(file.robots).unwrap_or(RobotsMode::Obey),
+            robots: args
+                .robots
+                .or(file.robots)
+                .unwrap_or(crate::defaults::ROBOTS),
             user_agent,
             headers,
             proxy: args.proxy.or(file.proxy),
             timeout: args
                 .timeout
                 .or(file_duration("timeout", &file.timeout)?)
-                .unwrap_or(Duration::from_secs(30)),
+                .unwrap_or(crate::defaults::TIMEOUT),
             connect_timeout: args
                 .connect_timeout
                 .or(file_duration("connect_timeout", &file.connect_timeout)?)
-                .unwrap_or(Duration::from_secs(10)),
-            retries: args.retries.or(file.retries).unwrap_or(2),
+                .unwrap_or(crate::defaults::CONNECT_TIMEOUT),
+            retries: args
+                .retries
+                .or(file.retries)
+                .unwrap_or(crate::defaults::RETRIES),
             max_body: args
                 .max_body
                 .or(file_size("max_body", &file.max_body)?)
-                .unwrap_or(10 << 20),
-            max_redirects: args.max_redirects.or(file.max_redirects).unwrap_or(10),
+                .unwrap_or(crate::defaults::MAX_BODY),
+            max_redirects: args
+                .max_redirects
+                .or(file.max_redirects)
+                .unwrap_or(crate::defaults::MAX_REDIRECTS),
             empty_fields: crate::extract::empty_fields(&fields),
             fields,
-            body: args.body || file.body.unwrap_or(false),
+            body: switch(args.body, args.no_body, file.body),
             state,
             redis,
-            changed_only: args.changed_only || file.changed_only.unwrap_or(false),
+            changed_only: switch(args.changed_only, args.no_changed_only, file.changed_only),
             stats: args.stats.or(file.stats),
-            max_url_length: args.max_url_length.or(file.max_url_length).unwrap_or(2083),
+            max_url_length: args
+                .max_url_length
+                .or(file.max_url_length)
+                .unwrap_or(crate::defaults::MAX_URL_LENGTH),
             per_host_max_pages: args.per_host_max_pages.or(file.per_host_max_pages),
             max_crawl_delay: args
                 .max_crawl_delay
                 .or(file_duration("max_crawl_delay", &file.max_crawl_delay)?)
-                .unwrap_or(Duration::from_secs(30)),
-            insecure: args.insecure || file.insecure.unwrap_or(false),
-            deny_private_ips: args.deny_private_ips || file.deny_private_ips.unwrap_or(false),
+                .unwrap_or(crate::defaults::MAX_CRAWL_DELAY),
+            insecure: switch(args.insecure, args.no_insecure, file.insecure),
+            deny_private_ips: switch(
+                args.deny_private_ips,
+                args.no_deny_private_ips,
+                file.deny_private_ips,
+            ),
             resolve,
             progress: args
                 .progress
                 .or(file.progress)
-                .unwrap_or(ProgressMode::Auto),
+                .unwrap_or(crate::defaults::PROGRESS),
             hosts,
         })
     }
@@ -301,6 +320,16 @@ fn parse_file_selects(
         .iter()
         .map(|s| units::parse_select(s).map_err(|e| format!("{cfg}: {key}: {e}")))
         .collect()
+}
+
+/// A boolean key: `--X` or `--no-X` (the last given wins), else the
+/// file's value, else off.
+fn switch(on: bool, off: bool, file: Option<bool>) -> bool {
+    if on || off {
+        on
+    } else {
+        file.unwrap_or(crate::defaults::SWITCH)
+    }
 }
 
 /// `HOST:ADDR`, where ADDR is an IPv4 or IPv6 address (`[::1]` or `::1`).

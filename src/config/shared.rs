@@ -55,7 +55,7 @@ pub(super) fn shared_crawl(
         ));
     }
     valid_crawl_id(&crawl_id)?;
-    let lease = lease.unwrap_or(Duration::from_secs(30));
+    let lease = lease.unwrap_or(crate::defaults::LEASE);
     if lease < Duration::from_millis(300) {
         return Err(format!("--lease: expected at least 300ms, got {lease:?}"));
     }
@@ -63,7 +63,7 @@ pub(super) fn shared_crawl(
         url,
         crawl_id,
         lease,
-        timeout: timeout.unwrap_or(Duration::from_secs(60)),
+        timeout: timeout.unwrap_or(crate::defaults::REDIS_TIMEOUT),
     }))
 }
 

@@ -10,6 +10,7 @@ mod common;
 
 mod body_caps;
 mod broad;
+mod cli_conventions;
 mod cli_input;
 mod crawl_site;
 mod faults_tcp;

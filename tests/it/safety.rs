@@ -126,6 +126,34 @@ async fn self_signed_certificate_is_a_tls_error_not_retried() {
 }
 
 #[tokio::test]
+async fn insecure_from_the_config_file_is_turned_off_by_no_insecure() {
+    let server = https_server().await;
+    let url = format!("https://localhost:{}/", server.port());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = dir.path().join("trawl.toml");
+    std::fs::write(&cfg, "insecure = true\nrobots = \"ignore\"\n").expect("config written");
+    let cfg = cfg.to_str().expect("a UTF-8 path");
+    let base = ["fetch", "-c", cfg, "--resolve", "localhost:127.0.0.1"];
+    let on = run_trawl(&[&base[..], &[url.as_str()]].concat(), None, LIMIT).await;
+    assert_eq!(
+        single(&on)["status"],
+        200,
+        "the file's insecure = true applies"
+    );
+    let off = run_trawl(
+        &[&base[..], &["--no-insecure", url.as_str()]].concat(),
+        None,
+        LIMIT,
+    )
+    .await;
+    assert_eq!(
+        error_kind(&single(&off)),
+        Some("tls"),
+        "--no-insecure verifies again"
+    );
+}
+
+#[tokio::test]
 async fn insecure_accepts_the_self_signed_certificate() {
     let server = https_server().await;
     let url = format!("https://localhost:{}/", server.port());

@@ -172,6 +172,7 @@ async fn acquire(shared: &Shared, link: &mut Link, take: &[u16]) -> Result<(), S
         c.arg(&shared.worker).arg(lease_ms);
         pipe.add_command(c);
     }
+    let sent = std::time::Instant::now();
     let replies = link.run(&pipe).await?;
     let mut owned = shared.owned_map();
     for (s, v) in take.iter().zip(&replies) {
@@ -187,14 +188,9 @@ async fn acquire(shared: &Shared, link: &mut Link, take: &[u16]) -> Result<(), S
                 "shard {s}: taken over; {given_back} URLs its last owner held are pending again"
             );
         }
-        owned.insert(
-            *s,
-            Owned {
-                token,
-                releasing: false,
-            },
-        );
+        owned.insert(*s, Owned::new(token, sent, shared.lease));
     }
+    shared.set_earliest(&owned);
     Ok(())
 }
 

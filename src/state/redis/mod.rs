@@ -26,7 +26,7 @@ mod scripts;
 mod shards;
 mod writer;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -114,6 +114,8 @@ impl RedisStore {
             budget_spent: Default::default(),
             budgeted: settings.max_pages.is_some(),
             live: Default::default(),
+            earliest: AtomicU64::new(u64::MAX),
+            started: std::time::Instant::now(),
             refused: Default::default(),
             abandoned: Mutex::default(),
             acks: Arc::default(),
@@ -333,7 +335,8 @@ impl Store for RedisStore {
     }
 
     fn ownership_changed(&mut self) -> bool {
-        self.shared.changed.swap(false, Ordering::AcqRel)
+        let expired = self.shared.check_expiry();
+        self.shared.changed.swap(false, Ordering::AcqRel) || expired
     }
 
     fn give_back(&mut self, pages: Vec<Fresh>) {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +27,28 @@ pub struct Owned {
     /// Above the fair share: no more leases from it; released once
     /// nothing of it is leased.
     pub releasing: bool,
+    /// Until when the lease surely holds: `--lease` from when the last
+    /// renewal (or the takeover) was sent.
+    pub until: Instant,
+    /// `until` passed before a renewal came back (this worker was paused,
+    /// or Redis was slow): its hosts are not requested until one does.
+    pub expired: bool,
+}
+
+impl Owned {
+    pub fn new(token: String, sent: Instant, lease: Duration) -> Owned {
+        Owned {
+            token,
+            releasing: false,
+            until: sent + lease,
+            expired: false,
+        }
+    }
+
+    /// Whether its hosts may be requested now.
+    fn usable(&self, now: Instant) -> bool {
+        !self.releasing && !self.expired && now < self.until
+    }
 }
 
 /// What the parts of the Redis store share.
@@ -45,6 +67,10 @@ pub struct Shared {
     pub budgeted: bool,
     /// Live workers at the last tick.
     pub live: AtomicUsize,
+    /// When the first lease of a kept shard may run out, in ms after
+    /// `started` (`check_expiry` looks closer only then).
+    pub earliest: AtomicU64,
+    pub started: Instant,
     /// Records written whose acknowledgement the shard's new owner refused.
     pub refused: AtomicU64,
     /// Leased URLs that workers died holding too often: error records.
@@ -95,16 +121,58 @@ impl Shared {
         self.owned_map().get(&shard).map(|o| o.token.clone())
     }
 
-    /// Whether this worker holds `shard` and is not handing it over.
+    /// Whether this worker holds `shard`, is not handing it over, and its
+    /// lease surely holds now.
     pub fn owns(&self, shard: u16) -> bool {
-        self.owned_map().get(&shard).is_some_and(|o| !o.releasing)
+        let now = Instant::now();
+        self.owned_map().get(&shard).is_some_and(|o| o.usable(now))
+    }
+
+    /// Marks the kept shards whose lease may have run out (their renewal
+    /// is overdue: this worker was paused, say, and another may own them
+    /// now); `true` if there are new ones. Cheap until one is due.
+    pub fn check_expiry(&self) -> bool {
+        let now = Instant::now();
+        let ms = |t: Instant| t.saturating_duration_since(self.started).as_millis() as u64;
+        if ms(now) < self.earliest.load(Ordering::Relaxed) {
+            return false;
+        }
+        let mut owned = self.owned_map();
+        let mut found = false;
+        for (shard, o) in owned.iter_mut() {
+            if !o.releasing && !o.expired && o.until <= now {
+                o.expired = true;
+                found = true;
+                tracing::warn!(
+                    "shard {shard}: its lease was not renewed within --lease {:?}; its hosts \
+                     wait until it is",
+                    self.lease
+                );
+            }
+        }
+        self.set_earliest(&owned);
+        found
+    }
+
+    /// Recomputes `earliest` from `owned`.
+    pub fn set_earliest(&self, owned: &BTreeMap<u16, Owned>) {
+        let first = owned
+            .values()
+            .filter(|o| !o.releasing && !o.expired)
+            .map(|o| o.until)
+            .min();
+        let ms = first.map_or(u64::MAX, |t| {
+            t.saturating_duration_since(self.started).as_millis() as u64
+        });
+        self.earliest.store(ms, Ordering::Relaxed);
     }
 
     /// The shards to lease from, with their tokens.
     pub fn leasable(&self) -> Vec<(u16, String)> {
+        let now = Instant::now();
         self.owned_map()
             .iter()
-            .filter(|(_, o)| !o.releasing)
+            .filter(|(_, o)| o.usable(now))
             .map(|(s, o)| (*s, o.token.clone()))
             .collect()
     }
@@ -208,6 +276,7 @@ pub async fn tick(
             pipe.add_command(c);
         }
     }
+    let sent = Instant::now();
     let replies = link.run(&pipe).await?;
     let live = replies.first().map_or(1, int).max(1) as usize;
     shared.live.store(live, Ordering::Relaxed);
@@ -219,9 +288,21 @@ pub async fn tick(
             }
             (true, -1) => shared.lost(*shard, "handing it over"),
             (false, 0) => shared.lost(*shard, "renewing its lease"),
+            // Renewed (a release that must wait renews too).
+            (_, n) if n >= 0 => {
+                if let Some(o) = shared.owned_map().get_mut(shard) {
+                    if o.expired {
+                        tracing::info!("shard {shard}: lease renewed; its hosts go on");
+                        shared.note_change();
+                    }
+                    o.until = sent + shared.lease;
+                    o.expired = false;
+                }
+            }
             _ => {}
         }
     }
+    shared.set_earliest(&shared.owned_map());
     if probe || live != last_live {
         balance(shared, link, live).await?;
     }
