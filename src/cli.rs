@@ -246,6 +246,14 @@ pub struct CrawlArgs {
     #[arg(long = "no-changed-only", overrides_with = "changed_only")]
     pub no_changed_only: bool,
 
+    /// Archive every request and response as WARC/1.1 in FILE (FILE.warc.gz: gzip, one member a record).
+    #[arg(long, value_name = "FILE")]
+    pub warc: Option<PathBuf>,
+
+    /// Start the next WARC file (FILE-00001.warc.gz, …) past this size.
+    #[arg(long, value_name = "SIZE", value_parser = units::parse_size)]
+    pub warc_max_size: Option<u64>,
+
     /// Write the end-of-run summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub stats: Option<PathBuf>,

@@ -25,6 +25,7 @@ pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
 pub const PROGRESS: ProgressMode = ProgressMode::Auto;
 pub const LEASE: Duration = Duration::from_secs(30);
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(60);
+pub const WARC_MAX_SIZE: u64 = 1 << 30;
 /// `body`, `changed_only`, `insecure`, `deny_private_ips`.
 pub const SWITCH: bool = false;
 
@@ -91,6 +92,7 @@ pub fn shown() -> Vec<Shown> {
         switch("changed_only"),
         text("lease", secs(LEASE)),
         text("redis_timeout", secs(REDIS_TIMEOUT)),
+        text("warc_max_size", format!("{}GiB", WARC_MAX_SIZE >> 30)),
         plain("max_url_length", MAX_URL_LENGTH.to_string()),
         text("max_crawl_delay", secs(MAX_CRAWL_DELAY)),
         switch("insecure"),

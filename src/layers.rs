@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["options", "units"],
     &["defaults", "urls"],
     &["error"],
-    &["robots"],
+    &["robots", "exchange"],
     &["record"],
     &["extract"],
     &["cli"],

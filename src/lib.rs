@@ -51,6 +51,7 @@ pub mod defaults;
 pub mod descriptors;
 pub mod engine;
 pub mod error;
+pub mod exchange;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::error::PageError;
+use crate::exchange::Exchange;
 use crate::urls::Anchor;
 
 /// One line of output.
@@ -64,6 +65,9 @@ pub struct CrawlItem {
     pub elapsed: Duration,
     /// What an earlier pass saw (`--state` recrawls): conditional request validators.
     pub prior: Option<Arc<Prior>>,
+    /// The exchanges of earlier hops and attempts (redirects, retries), as
+    /// received, when a sink archives them; empty otherwise.
+    pub exchanges: Vec<Exchange>,
 }
 
 /// Where a set of links came from: shared by every link of one page, so a
@@ -127,6 +131,7 @@ impl CrawlItem {
             attempts: 0,
             elapsed: Duration::ZERO,
             prior: None,
+            exchanges: Vec::new(),
         }
     }
 
@@ -188,6 +193,8 @@ pub struct Prior {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub body_hash: Option<u128>,
+    /// When it was fetched (RFC 3339), for an archive's revisit record.
+    pub fetched_at: Option<String>,
     /// All links of the page, and those of them marked nofollow.
     pub links: Vec<String>,
     pub nofollow: Vec<String>,

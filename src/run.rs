@@ -19,6 +19,7 @@ use crate::fetch::Fetcher;
 use crate::fetch::http::HttpTransport;
 use crate::options::Mode;
 use crate::output::records::{OutputSpec, RecordSink};
+use crate::output::warc::{WarcSink, WarcSpec};
 use crate::output::{Sink, SinkError, WriterHandle};
 use crate::progress::Progress;
 use crate::state::lock::StateLock;
@@ -210,7 +211,46 @@ fn sinks(settings: &Settings) -> Result<Vec<Box<dyn Sink>>, SinkError> {
         append: settings.state.is_some() || settings.redis.is_some(),
         changed_only: settings.changed_only,
     };
-    Ok(vec![Box::new(RecordSink::open(spec)?)])
+    let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(RecordSink::open(spec)?)];
+    if let Some(path) = &settings.warc {
+        sinks.push(Box::new(WarcSink::open(WarcSpec {
+            path: path.clone(),
+            max_size: settings.warc_max_size,
+            append: settings.state.is_some() || settings.redis.is_some(),
+            info: warcinfo(settings),
+        })?));
+    }
+    Ok(sinks)
+}
+
+/// The `warcinfo` fields of this run (WARC-1.1 §6.4 and the IIPC's
+/// recommended fields): the software, the format, and how the crawl was
+/// made — the command line, with header values and URL passwords hidden.
+fn warcinfo(settings: &Settings) -> Vec<(String, String)> {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let args: Vec<String> = std::env::args().collect();
+    let robots = match settings.robots {
+        crate::options::RobotsMode::Obey => "classic",
+        crate::options::RobotsMode::Ignore => "ignore",
+    };
+    [
+        ("software", format!("trawl/{}", crate::cli::VERSION)),
+        ("format", "WARC File Format 1.1".to_string()),
+        (
+            "conformsTo",
+            "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+                .to_string(),
+        ),
+        ("hostname", hostname),
+        ("http-header-user-agent", settings.user_agent.clone()),
+        ("robots", robots.to_string()),
+        ("command", crate::output::warc::redacted_command(&args)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// Crawls with `store` (of `pass`, for a store that has passes), then ends

@@ -63,6 +63,8 @@ pub struct FileConfig {
     pub redis_timeout: Option<NumOrStr>,
     pub changed_only: Option<bool>,
     pub stats: Option<PathBuf>,
+    pub warc: Option<PathBuf>,
+    pub warc_max_size: Option<NumOrStr>,
     pub max_url_length: Option<usize>,
     pub per_host_max_pages: Option<u64>,
     pub max_crawl_delay: Option<NumOrStr>,

@@ -71,6 +71,9 @@ pub struct Settings {
     pub redis: Option<RedisOptions>,
     pub changed_only: bool,
     pub stats: Option<PathBuf>,
+    /// `--warc`: where the archive goes, and its files' size.
+    pub warc: Option<PathBuf>,
+    pub warc_max_size: u64,
     pub max_url_length: usize,
     pub per_host_max_pages: Option<u64>,
     pub max_crawl_delay: Duration,
@@ -257,6 +260,11 @@ impl Settings {
             redis,
             changed_only: switch(args.changed_only, args.no_changed_only, file.changed_only),
             stats: args.stats.or(file.stats),
+            warc: args.warc.or(file.warc),
+            warc_max_size: args
+                .warc_max_size
+                .or(file_size("warc_max_size", &file.warc_max_size)?)
+                .unwrap_or(crate::defaults::WARC_MAX_SIZE),
             max_url_length: args
                 .max_url_length
                 .or(file.max_url_length)

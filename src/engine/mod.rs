@@ -21,6 +21,7 @@
 //! but requests in flight, which get 10 s; a closed output stops at once.
 
 mod delay;
+mod outcome;
 mod redirect;
 mod retry_later;
 
@@ -36,13 +37,13 @@ use url::Url;
 
 use crate::config::Settings;
 use crate::error::PageError;
-use crate::fetch::transport::{Exchange, Transport};
-use crate::fetch::{Fetcher, Outcome, retry};
+use crate::fetch::transport::Transport;
+use crate::fetch::{Fetcher, Outcome};
+use crate::frontier::Frontier;
 use crate::frontier::hosts::{HostId, Job};
-use crate::frontier::{self, Frontier};
-use crate::output::{Finished, Handoff, Stats};
+use crate::output::{Handoff, Stats};
 use crate::progress::{Progress, Snapshot};
-use crate::record::{CrawlItem, PageMeta, Record, Source};
+use crate::record::{CrawlItem, Source};
 use crate::state::{Acks, Admission, Backlog, Store, StoreError};
 use crate::urls::{Anchor, normalize};
 use delay::DelayQueue;
@@ -173,7 +174,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
             self.frontier.hosts.wake(now);
             for (item, err) in self.dispatch() {
                 let record = item.error_record(err, &self.settings.empty_fields);
-                self.emit(&item, record, None, None).await;
+                self.emit(item, record, None, None).await;
             }
             self.flush().await;
             if self.finished(now, seeds.open) {
@@ -278,25 +279,6 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 dropped.len()
             );
             self.backlog.store_mut().give_back(dropped);
-        }
-    }
-
-    /// Leased pages that workers died holding too often: an error record
-    /// each, no request.
-    async fn record_abandoned(&mut self) {
-        for gone in self.backlog.take_abandoned() {
-            let Ok(item) = gone.fresh.into_item() else {
-                continue;
-            };
-            let err = PageError::new(
-                crate::error::ErrorKind::Abandoned,
-                format!(
-                    "workers stopped {} times while holding this URL, before its record was written",
-                    gone.holders
-                ),
-            );
-            let record = item.error_record(err, &self.settings.empty_fields);
-            self.emit(&item, record, None, None).await;
         }
     }
 
@@ -438,86 +420,6 @@ impl<S: Store, T: Transport> Engine<S, T> {
         }
     }
 
-    /// What a finished request of `host` leads to.
-    async fn outcome(&mut self, host: HostId, outcome: Outcome) {
-        let hosts = &mut self.frontier.hosts;
-        match outcome {
-            Outcome::Robots(fetched) => {
-                let jitter = fastrand::f64();
-                let retries = self.settings.retries;
-                if let Some(delay) =
-                    hosts.robots_done(host, fetched, retries, |a| retry::backoff(a, jitter))
-                {
-                    let delay = delay.min(self.settings.max_crawl_delay);
-                    tracing::info!("robots.txt Crawl-delay {delay:?}");
-                    hosts.apply_crawl_delay(host, delay);
-                }
-            }
-            Outcome::Done {
-                item,
-                record,
-                follow,
-                meta,
-                retry_after,
-                exchange,
-            } => {
-                hosts.complete(host);
-                match record.status {
-                    Some(429 | 503) => hosts.slow_down(host, retry_after),
-                    Some(s) if s < 400 => hosts.recover(host),
-                    _ => {}
-                }
-                // Links are admitted even while stopping: with a store that
-                // keeps them they are the next run's work, and the page is
-                // about to be done.
-                self.admit_links(&item, &record, follow);
-                self.emit(&item, *record, Some(meta), exchange).await;
-            }
-            Outcome::Redirect {
-                item,
-                status,
-                location,
-            } => {
-                hosts.complete(host);
-                hosts.recover(host);
-                self.redirect(item, status, &location).await
-            }
-            Outcome::Retry {
-                item,
-                after,
-                slow_down,
-                pause,
-                reason,
-            } => self.retry_later(host, item, after, slow_down, pause, &reason),
-        }
-    }
-
-    /// Offers the followable links of a finished page to the crawl.
-    fn admit_links(&mut self, item: &CrawlItem, record: &Record, follow: Vec<(u32, u128)>) {
-        if follow.is_empty() {
-            return;
-        }
-        let source = frontier::source_of(item, Arc::from(record.url.as_str()));
-        for (i, key) in follow {
-            // Most links of a site were seen already: only the others are
-            // parsed again (they were serialized from a parsed URL, so they
-            // parse).
-            if self.backlog.seen(key) {
-                continue;
-            }
-            let Some(link) = record
-                .links
-                .get(i as usize)
-                .and_then(|l| Url::parse(l).ok())
-            else {
-                continue;
-            };
-            if let Some(host) = self.frontier.admit_link(&source, &link) {
-                self.admit(host, key, &link, &source);
-            }
-        }
-    }
-
     /// Queues a seed (depth 0) unless the crawl has it already.
     fn add_seed(&mut self, url: Url) {
         let key = normalize::key(&url);
@@ -550,39 +452,6 @@ impl<S: Store, T: Transport> Engine<S, T> {
     async fn flush(&mut self) {
         if let Err(e) = self.backlog.flush().await {
             self.fail(e);
-        }
-    }
-
-    /// Counts `record` and sends it to the writer, with what a store that
-    /// keeps pages keeps of it (`meta`; without one, nothing was read again).
-    async fn emit(
-        &mut self,
-        item: &CrawlItem,
-        record: Record,
-        meta: Option<PageMeta>,
-        exchange: Option<Box<Exchange>>,
-    ) {
-        // The store must hold a page's links before it holds the page as
-        // done: they are sent before the record goes to the writer.
-        self.flush().await;
-        self.stats.add(&record);
-        let meta = self.keeps_pages.then(|| {
-            let mut meta = meta.unwrap_or_else(|| PageMeta {
-                kept: true,
-                ..PageMeta::default()
-            });
-            meta.key = normalize::key(&item.url);
-            Box::new(meta)
-        });
-        if let Some(acks) = &self.acks {
-            acks.handed();
-        }
-        let handoff = Box::new(Handoff {
-            page: Finished { record, exchange },
-            meta,
-        });
-        if self.records.send(handoff).await.is_err() {
-            self.stop = Some(Stop::OutputClosed);
         }
     }
 

@@ -34,7 +34,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                     format!("unparsable Location {location:?}: {e}"),
                 );
                 let r = end(&item, item.current.as_str(), Some(err));
-                return self.emit(&item, r, None, None).await;
+                return self.emit(item, r, None, None).await;
             }
         };
         target.set_fragment(None);
@@ -44,7 +44,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 format!("redirect to a non-http(s) URL: {target}"),
             );
             let r = end(&item, target.as_str(), Some(err));
-            return self.emit(&item, r, None, None).await;
+            return self.emit(item, r, None, None).await;
         }
         let key = normalize::key(&target);
         if normalize::key(&item.current) == key
@@ -55,7 +55,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 format!("redirect loop back to {target}"),
             );
             let r = end(&item, target.as_str(), Some(err));
-            return self.emit(&item, r, None, None).await;
+            return self.emit(item, r, None, None).await;
         }
         if item.hops.len() as u32 >= self.settings.max_redirects {
             let err = PageError::new(
@@ -66,17 +66,17 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 ),
             );
             let r = end(&item, target.as_str(), Some(err));
-            return self.emit(&item, r, None, None).await;
+            return self.emit(item, r, None, None).await;
         }
         let crawling = self.settings.mode == Mode::Crawl;
         if crawling && item.depth > 0 && !self.frontier.in_scope(&item, &target) {
             let r = end(&item, target.as_str(), None);
-            return self.emit(&item, r, None, None).await;
+            return self.emit(item, r, None, None).await;
         }
         if !self.claim(&item, &target).await {
             // Already fetched or queued elsewhere in the crawl: not fetched again.
             let r = end(&item, target.as_str(), None);
-            return self.emit(&item, r, None, None).await;
+            return self.emit(item, r, None, None).await;
         }
         if crawling && item.depth == 0 {
             // A seed that redirects (http → https, a bare domain → www) is

@@ -43,6 +43,8 @@ pub struct Read {
     pub decoded: Vec<u8>,
     /// As received, when asked for.
     pub raw: Option<Bytes>,
+    /// Cut at the cap (`AtCap::Truncate`).
+    pub truncated: bool,
 }
 
 /// Reads `body` coded with `coding` within `limits`. On error returns the
@@ -108,6 +110,7 @@ pub async fn read<B: Body>(
         Ok(decoded) => Ok(Read {
             decoded,
             raw: raw.map(BytesMut::freeze),
+            truncated: false,
         }),
         Err(DecodeError::Full) => Err(too_large()),
         Err(DecodeError::Corrupt(why)) => Err((PageError::new(ErrorKind::Decode, why), read)),
@@ -119,5 +122,29 @@ fn truncated(decoder: Decoder, raw: Option<BytesMut>) -> Result<Read, (PageError
     Ok(Read {
         decoded: decoder.into_partial(),
         raw: raw.map(BytesMut::freeze),
+        truncated: true,
     })
+}
+
+/// Reads a body as received, undecoded, up to `cap` bytes and until
+/// `deadline`: for the archive of a response trawl does not otherwise read
+/// (a redirect, a status it retries). Returns the bytes and whether they
+/// are not the whole body (the cap, the deadline or a broken connection).
+pub async fn read_raw<B: Body>(body: &mut B, cap: u64, deadline: Instant) -> (Bytes, bool) {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut raw = BytesMut::new();
+    loop {
+        match tokio::time::timeout_at(deadline, body.chunk()).await {
+            Ok(Ok(Some(chunk))) => {
+                let room = cap - raw.len();
+                if chunk.len() > room {
+                    raw.extend_from_slice(&chunk[..room]);
+                    return (raw.freeze(), true);
+                }
+                raw.extend_from_slice(&chunk);
+            }
+            Ok(Ok(None)) => return (raw.freeze(), false),
+            Ok(Err(_)) | Err(_) => return (raw.freeze(), true),
+        }
+    }
 }

@@ -72,8 +72,9 @@ pub enum Outcome {
         pause: Option<Duration>,
         reason: String,
     },
-    /// A host's robots.txt request ended.
-    Robots(crate::robots::Fetched),
+    /// A host's robots.txt request ended; its exchanges as received, when
+    /// a sink wants them.
+    Robots(crate::robots::Fetched, Vec<Exchange>),
 }
 
 /// Why a request is worth another attempt.
@@ -179,6 +180,12 @@ impl<T: Transport> Fetcher<T> {
         };
         let triage = self.triage(&item, &head);
         if !matches!(triage, Triage::Read) {
+            if self.capture {
+                // A hop trawl reads no further is archived too.
+                let (raw, cut) = body::read_raw(&mut head.body, s.max_body, deadline).await;
+                let ex = self.exchange(&item, &head, raw, cut, sent_at);
+                item.exchanges.push(ex);
+            }
             item.elapsed += started.elapsed();
         }
         match triage {
@@ -191,7 +198,11 @@ impl<T: Transport> Fetcher<T> {
                 };
             }
             Triage::Retry(why) => return Outcome::retry(item, why),
-            Triage::Unchanged => return self.pages.unchanged(item),
+            Triage::Unchanged => {
+                // Its exchange, if kept, is the page's final one.
+                let last = item.exchanges.pop().map(Box::new);
+                return self.pages.unchanged(item, last);
+            }
             Triage::Read => {}
         }
         // Held from the first byte read to the end of the parse.
@@ -212,7 +223,11 @@ impl<T: Transport> Fetcher<T> {
             }
             Err((err, bytes)) => self.pages.broken(item, &head, err, bytes),
             Ok(read) => {
-                let exchange = self.exchange(&item, &head, read.raw.clone(), sent_at);
+                let exchange = read
+                    .raw
+                    .clone()
+                    .filter(|_| self.capture)
+                    .map(|raw| Box::new(self.exchange(&item, &head, raw, false, sent_at)));
                 let resp = Response {
                     status: head.status,
                     headers: head.headers,
@@ -290,16 +305,16 @@ impl<T: Transport> Fetcher<T> {
         permit
     }
 
-    /// The exchange as received, when a sink wants it.
+    /// The exchange of this hop as received.
     fn exchange(
         &self,
         item: &CrawlItem,
         head: &Head<T::Body>,
-        raw: Option<bytes::Bytes>,
+        body: bytes::Bytes,
+        truncated: bool,
         sent_at: SystemTime,
-    ) -> Option<Box<Exchange>> {
-        let body = raw.filter(|_| self.capture)?;
-        Some(Box::new(Exchange {
+    ) -> Exchange {
+        Exchange {
             url: item.current.clone(),
             request_headers: self.transport.sent_headers(request(item)),
             status: head.status,
@@ -308,7 +323,8 @@ impl<T: Transport> Fetcher<T> {
             remote_addr: head.remote_addr,
             body,
             sent_at,
-        }))
+            truncated,
+        }
     }
 
     /// The transport requests go through.
@@ -320,9 +336,14 @@ impl<T: Transport> Fetcher<T> {
     pub async fn robots(&self, url: Url) -> Outcome {
         let s = &self.settings;
         let token = crate::robots::product_token(&s.user_agent);
-        let fetched =
-            robots::fetch(&self.transport, url, &token, s.timeout, s.deny_private_ips).await;
-        Outcome::Robots(fetched)
+        let (fetched, exchanges) = robots::fetch(
+            &self.transport,
+            url,
+            &token,
+            (s.timeout, s.deny_private_ips, self.capture),
+        )
+        .await;
+        Outcome::Robots(fetched, exchanges)
     }
 }
 

@@ -93,7 +93,7 @@ impl PageStage {
     /// A 304 for a page an earlier pass saw: its record repeats what the
     /// state stored, and its stored links are followed as if it had been
     /// downloaded.
-    pub fn unchanged(&self, item: CrawlItem) -> Outcome {
+    pub fn unchanged(&self, item: CrawlItem, exchange: Option<Box<Exchange>>) -> Outcome {
         let mut record = item.record(Some(304), &self.settings.empty_fields);
         let mut follow = Vec::new();
         if let Some(prior) = &item.prior {
@@ -114,7 +114,9 @@ impl PageStage {
             kept: true,
             ..PageMeta::default()
         };
-        done(item, record, follow, meta, None)
+        let mut outcome = done(item, record, follow, meta, None);
+        with_exchange(&mut outcome, exchange);
+        outcome
     }
 
     /// A response read whole: status, hash, charset, extraction.

@@ -5,7 +5,9 @@
 //! read up to 512 KiB (the RFC asks for at least 500 KiB), decoded like any
 //! body, so a compressed bomb costs no more than that.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
 
 use reqwest::header::LOCATION;
 use tokio::time::Instant;
@@ -14,7 +16,7 @@ use url::Url;
 use super::body::{self, AtCap, Limits};
 use super::decode::Coding;
 use super::private;
-use super::transport::{Request, Transport};
+use super::transport::{Exchange, Head, Request, Transport};
 use crate::error::{ErrorKind, PageError};
 use crate::robots::{Fetched, Rules};
 use crate::urls::normalize;
@@ -23,22 +25,37 @@ const MAX_BYTES: u64 = 512 * 1024;
 const MAX_HOPS: usize = 5;
 
 /// Fetches and interprets `url` (a robots.txt URL) within `timeout`;
-/// `deny_private` refuses private IP literals, as for pages.
+/// `deny_private` refuses private IP literals, as for pages; with
+/// `capture`, every response (redirects included) is also returned as
+/// received, for an archive.
 pub async fn fetch<T: Transport>(
     transport: &T,
     url: Url,
     agent_token: &str,
-    timeout: Duration,
-    deny_private: bool,
-) -> Fetched {
-    let inner = fetch_inner(transport, url, agent_token, timeout, deny_private);
-    match tokio::time::timeout(timeout, inner).await {
+    (timeout, deny_private, capture): (Duration, bool, bool),
+) -> (Fetched, Vec<Exchange>) {
+    let mut exchanges = Vec::new();
+    let how = How {
+        timeout,
+        deny_private,
+        capture,
+    };
+    let inner = fetch_inner(transport, url, agent_token, how, &mut exchanges);
+    let fetched = match tokio::time::timeout(timeout, inner).await {
         Ok(f) => f,
         Err(_) => Fetched::Unavailable(PageError::new(
             ErrorKind::Timeout,
             format!("robots.txt: no answer within {timeout:?}"),
         )),
-    }
+    };
+    (fetched, exchanges)
+}
+
+#[derive(Clone, Copy)]
+struct How {
+    timeout: Duration,
+    deny_private: bool,
+    capture: bool,
 }
 
 fn unreachable(err: PageError) -> Fetched {
@@ -52,18 +69,42 @@ async fn fetch_inner<T: Transport>(
     transport: &T,
     mut url: Url,
     agent_token: &str,
-    timeout: Duration,
-    deny_private: bool,
+    how: How,
+    exchanges: &mut Vec<Exchange>,
 ) -> Fetched {
+    let timeout = how.timeout;
     for _ in 0..=MAX_HOPS {
-        if deny_private && let Some(err) = private::refuse_literal(&url) {
+        if how.deny_private
+            && let Some(err) = private::refuse_literal(&url)
+        {
             return Fetched::Unavailable(err);
         }
+        let sent_at = SystemTime::now();
         let mut head = match transport.send(Request::get(&url)).await {
             Ok(h) => h,
             Err(e) => return unreachable(e),
         };
         let status = head.status;
+        let mut archive = |head: &Head<T::Body>, body: Bytes, truncated: bool| {
+            if how.capture {
+                exchanges.push(Exchange {
+                    url: url.clone(),
+                    request_headers: transport.sent_headers(Request::get(&url)),
+                    status: head.status,
+                    version: head.version,
+                    headers: head.headers.clone(),
+                    remote_addr: head.remote_addr,
+                    body,
+                    sent_at,
+                    truncated,
+                });
+            }
+        };
+        if how.capture && !(200..300).contains(&status) {
+            let deadline = Instant::now() + timeout;
+            let (raw, cut) = body::read_raw(&mut head.body, MAX_BYTES, deadline).await;
+            archive(&head, raw, cut);
+        }
         if (300..400).contains(&status) {
             let next = head
                 .headers
@@ -92,14 +133,19 @@ async fn fetch_inner<T: Transport>(
         let limits = Limits {
             cap: MAX_BYTES,
             at_cap: AtCap::Truncate,
-            keep_raw: false,
+            keep_raw: how.capture,
             hint: 0,
             // The whole fetch is bounded by `timeout` already.
             deadline: Instant::now() + timeout,
             timeout,
         };
         return match body::read(&mut head.body, Coding::of(&head.headers), limits).await {
-            Ok(read) => Fetched::Rules(Rules::parse(agent_token, &read.decoded)),
+            Ok(read) => {
+                if let Some(raw) = read.raw {
+                    archive(&head, raw, read.truncated);
+                }
+                Fetched::Rules(Rules::parse(agent_token, &read.decoded))
+            }
             Err((e, _)) => unreachable(e),
         };
     }

@@ -96,20 +96,4 @@ pub trait Body: Send {
     fn chunk(&mut self) -> impl Future<Output = Result<Option<Bytes>, PageError>> + Send;
 }
 
-/// An exchange as received, for sinks that archive or mirror it: the
-/// request as trawl sent it and the response with its body before any
-/// content-decoding.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub url: Url,
-    /// The request headers trawl set (the transport adds `Host`).
-    pub request_headers: HeaderMap,
-    pub status: u16,
-    pub version: reqwest::Version,
-    pub headers: HeaderMap,
-    pub remote_addr: Option<SocketAddr>,
-    /// The body as received, content-encoding kept (transfer-encoding removed).
-    pub body: Bytes,
-    /// When the request was sent.
-    pub sent_at: std::time::SystemTime,
-}
+pub use crate::exchange::Exchange;

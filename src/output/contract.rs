@@ -54,7 +54,8 @@ fn page(path: &str) -> Finished {
     record.title = Some(format!("title of {path}"));
     Finished {
         record,
-        exchange: None,
+        exchanges: Vec::new(),
+        refers_to_date: None,
     }
 }
 
@@ -205,7 +206,7 @@ fn the_writer_acknowledges_a_page_only_once_its_record_is_out() {
     .unwrap();
     let paths: Vec<String> = (0..50).map(|i| format!("/p/{i}")).collect();
     for p in &paths {
-        let handoff = Box::new(Handoff {
+        let handoff = Box::new(Handoff::Page {
             page: page(p),
             meta: None,
         });

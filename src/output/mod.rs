@@ -14,6 +14,7 @@ pub mod encode;
 mod contract;
 pub mod records;
 pub mod summary;
+pub mod warc;
 pub mod writer;
 
 use std::io;
@@ -28,8 +29,13 @@ pub use writer::{Handoff, OutputLock, WriterEnd, WriterHandle};
 #[derive(Debug)]
 pub struct Finished {
     pub record: Record,
-    /// The final hop's request and response as received, when a sink wants it.
-    pub exchange: Option<Box<Exchange>>,
+    /// Every request made for the page and its response as received, in
+    /// order (redirect hops, retried attempts, the last one), when a sink
+    /// wants them; empty otherwise.
+    pub exchanges: Vec<Exchange>,
+    /// When an earlier pass fetched the page (`--state` recrawls): what an
+    /// unchanged page's archive record refers to.
+    pub refers_to_date: Option<String>,
 }
 
 /// Whether the reader of a sink is still there.
@@ -49,6 +55,12 @@ pub trait Sink: Send {
 
     /// Takes one finished page; may buffer it until `flush`.
     fn take(&mut self, page: &Finished) -> Result<(), SinkError>;
+
+    /// Takes exchanges that belong to no page (robots.txt), when the sink
+    /// wants exchanges; may buffer them until `flush`.
+    fn take_exchanges(&mut self, _exchanges: &[Exchange]) -> Result<(), SinkError> {
+        Ok(())
+    }
 
     /// Bytes waiting for `flush`, so the writer knows when a batch is full.
     fn buffered(&self) -> usize;

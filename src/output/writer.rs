@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Finished, Flushed, Sink, SinkError};
+use crate::exchange::Exchange;
 use crate::record::PageMeta;
 use crate::state::Ack;
 
@@ -33,12 +34,21 @@ const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
 /// Pages the writer may have waiting.
 const CHANNEL: usize = 16;
 
-/// A finished page on its way to the sinks, with what the store keeps of
-/// it (for a store that keeps pages).
+/// What goes to the sinks.
 #[derive(Debug)]
-pub struct Handoff {
-    pub page: Finished,
-    pub meta: Option<Box<PageMeta>>,
+#[expect(
+    clippy::large_enum_variant,
+    reason = "it travels boxed (the channel holds Box<Handoff>)"
+)]
+pub enum Handoff {
+    /// A finished page, with what the store keeps of it (for a store that
+    /// keeps pages); acknowledged once written.
+    Page {
+        page: Finished,
+        meta: Option<Box<PageMeta>>,
+    },
+    /// Exchanges of no page (robots.txt), for the sinks that archive them.
+    Exchanges(Vec<Exchange>),
 }
 
 /// How the writer ended.
@@ -141,11 +151,20 @@ impl<A: Ack> Writer<A> {
     }
 
     fn take(&mut self, handoff: Handoff) -> Result<(), SinkError> {
-        for sink in &mut self.sinks {
-            sink.take(&handoff.page)?;
+        match handoff {
+            Handoff::Page { page, meta } => {
+                for sink in &mut self.sinks {
+                    sink.take(&page)?;
+                }
+                let note = self.ack.note(&page.record, meta);
+                self.notes.push(note);
+            }
+            Handoff::Exchanges(exchanges) => {
+                for sink in &mut self.sinks {
+                    sink.take_exchanges(&exchanges)?;
+                }
+            }
         }
-        let note = self.ack.note(&handoff.page.record, handoff.meta);
-        self.notes.push(note);
         Ok(())
     }
 

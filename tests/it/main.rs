@@ -26,3 +26,4 @@ mod shared;
 mod state_recrawl;
 mod state_resume;
 mod traps_bad_input;
+mod warc;

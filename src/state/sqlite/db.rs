@@ -363,7 +363,7 @@ impl Db {
             .conn
             .prepare_cached(
                 "SELECT id, key, url, seed, anchor, parent, depth, status, etag, last_modified,
-                        body_hash, links, nofollow, content_type, title
+                        body_hash, links, nofollow, content_type, title, fetched_at
                  FROM pages WHERE id > ?2 AND pass = ?1 AND done = 0 ORDER BY id LIMIT ?3",
             )
             .map_err(|e| sqlite_error(&self.path, e))?;
@@ -381,6 +381,7 @@ impl Db {
                 };
                 let content_type: Option<String> = r.get(13)?;
                 let title: Option<String> = r.get(14)?;
+                let fetched_at: Option<String> = r.get(15)?;
                 let prior = status.map(|status| Prior {
                     status,
                     content_type,
@@ -388,6 +389,7 @@ impl Db {
                     etag,
                     last_modified,
                     body_hash: body_hash.as_deref().and_then(key_from),
+                    fetched_at,
                     links: parse(links),
                     nofollow: parse(nofollow),
                 });

@@ -16,6 +16,7 @@ pub mod redis;
 pub mod server;
 mod site;
 pub mod trawl;
+pub mod warcio;
 
 pub use fixtures::{expected_pages, expected_titles, fixtures_dir, read_tsv};
 pub use raw::RawServer;
