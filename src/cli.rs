@@ -246,6 +246,10 @@ pub struct CrawlArgs {
     #[arg(long = "no-changed-only", overrides_with = "changed_only")]
     pub no_changed_only: bool,
 
+    /// Save every page's body under DIR/HOST/PATH (as wget -r does); the record says where.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+
     /// Archive every request and response as WARC/1.1 in FILE (FILE.warc.gz: gzip, one member a record).
     #[arg(long, value_name = "FILE")]
     pub warc: Option<PathBuf>,

@@ -43,6 +43,9 @@ pub struct Record {
     /// Only in incremental recrawls with `--state`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unchanged: Option<bool>,
+    /// With `--save`: where the body went, relative to DIR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved: Option<String>,
 }
 
 /// A URL on its way through the crawl.
@@ -162,6 +165,7 @@ impl CrawlItem {
             error: None,
             body: None,
             unchanged: None,
+            saved: None,
         }
     }
 

@@ -18,6 +18,7 @@ use crate::engine::{Engine, Stop};
 use crate::fetch::Fetcher;
 use crate::fetch::http::HttpTransport;
 use crate::options::Mode;
+use crate::output::mirror::MirrorSink;
 use crate::output::records::{OutputSpec, RecordSink};
 use crate::output::warc::{WarcSink, WarcSpec};
 use crate::output::{Sink, SinkError, WriterHandle};
@@ -206,12 +207,18 @@ fn sinks(settings: &Settings) -> Result<Vec<Box<dyn Sink>>, SinkError> {
         format: settings.format,
         field_names: settings.fields.iter().map(|f| f.name.clone()).collect(),
         with_body: settings.body,
+        with_saved: settings.save.is_some(),
         // A resumed run, or a worker of a shared crawl started again, adds
         // to what earlier runs wrote.
         append: settings.state.is_some() || settings.redis.is_some(),
         changed_only: settings.changed_only,
     };
-    let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(RecordSink::open(spec)?)];
+    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+    // First: it adds `saved` to the record the others write.
+    if let Some(dir) = &settings.save {
+        sinks.push(Box::new(MirrorSink::open(dir, settings.max_body)?));
+    }
+    sinks.push(Box::new(RecordSink::open(spec)?));
     if let Some(path) = &settings.warc {
         sinks.push(Box::new(WarcSink::open(WarcSpec {
             path: path.clone(),

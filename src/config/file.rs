@@ -64,6 +64,7 @@ pub struct FileConfig {
     pub changed_only: Option<bool>,
     pub stats: Option<PathBuf>,
     pub warc: Option<PathBuf>,
+    pub save: Option<PathBuf>,
     pub warc_max_size: Option<NumOrStr>,
     pub max_url_length: Option<usize>,
     pub per_host_max_pages: Option<u64>,

@@ -71,6 +71,8 @@ pub struct Settings {
     pub redis: Option<RedisOptions>,
     pub changed_only: bool,
     pub stats: Option<PathBuf>,
+    /// `--save`: the mirror's directory.
+    pub save: Option<PathBuf>,
     /// `--warc`: where the archive goes, and its files' size.
     pub warc: Option<PathBuf>,
     pub warc_max_size: u64,
@@ -260,6 +262,7 @@ impl Settings {
             redis,
             changed_only: switch(args.changed_only, args.no_changed_only, file.changed_only),
             stats: args.stats.or(file.stats),
+            save: args.save.or(file.save),
             warc: args.warc.or(file.warc),
             warc_max_size: args
                 .warc_max_size

@@ -65,6 +65,7 @@ fn records_sink(format: Format, out: &Output) -> Box<dyn Sink> {
         format,
         field_names: Vec::new(),
         with_body: false,
+        with_saved: false,
         append: false,
         changed_only: false,
     };
@@ -79,7 +80,7 @@ fn contract(make: impl Fn(&Output) -> Box<dyn Sink>, count_lines: impl Fn(&str) 
     let mut sink = make(&out);
     let before = out.text();
     for path in ["/a", "/b", "/c"] {
-        sink.take(&page(path)).unwrap();
+        sink.take(&mut page(path)).unwrap();
     }
     assert!(sink.buffered() > 0, "taken pages wait for flush");
     assert_eq!(out.text(), before, "nothing is written before flush");
@@ -92,7 +93,7 @@ fn contract(make: impl Fn(&Output) -> Box<dyn Sink>, count_lines: impl Fn(&str) 
     assert!(text.ends_with('\n'), "whole lines: {text:?}");
 
     *out.fail.lock().unwrap() = Some(io::ErrorKind::BrokenPipe);
-    sink.take(&page("/d")).unwrap();
+    sink.take(&mut page("/d")).unwrap();
     assert_eq!(
         sink.flush().unwrap(),
         Flushed::Closed,
@@ -102,7 +103,7 @@ fn contract(make: impl Fn(&Output) -> Box<dyn Sink>, count_lines: impl Fn(&str) 
     let out = Output::default();
     let mut sink = make(&out);
     *out.fail.lock().unwrap() = Some(io::ErrorKind::StorageFull);
-    sink.take(&page("/e")).unwrap();
+    sink.take(&mut page("/e")).unwrap();
     let err = sink
         .flush()
         .expect_err("a failed write is an error")
@@ -142,6 +143,7 @@ fn changed_only_leaves_out_unchanged_records() {
         format: Format::Jsonl,
         field_names: Vec::new(),
         with_body: false,
+        with_saved: false,
         append: false,
         changed_only: true,
     };
@@ -150,8 +152,8 @@ fn changed_only_leaves_out_unchanged_records() {
     same.record.unchanged = Some(true);
     let mut changed = page("/changed");
     changed.record.unchanged = Some(false);
-    sink.take(&same).unwrap();
-    sink.take(&changed).unwrap();
+    sink.take(&mut same).unwrap();
+    sink.take(&mut changed).unwrap();
     sink.flush().unwrap();
     let text = out.text();
     assert!(

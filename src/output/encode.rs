@@ -13,6 +13,8 @@ pub enum Encoder {
     Csv {
         fields: Vec<String>,
         with_body: bool,
+        /// A `saved` column (`--save`).
+        with_saved: bool,
     },
 }
 
@@ -34,21 +36,33 @@ const CSV_COLUMNS: [&str; 14] = [
 ];
 
 impl Encoder {
-    pub fn new(format: Format, fields: Vec<String>, with_body: bool) -> Encoder {
+    pub fn new(format: Format, fields: Vec<String>, with_body: bool, with_saved: bool) -> Encoder {
         match format {
             Format::Jsonl => Encoder::Jsonl,
-            Format::Csv => Encoder::Csv { fields, with_body },
+            Format::Csv => Encoder::Csv {
+                fields,
+                with_body,
+                with_saved,
+            },
         }
     }
 
     pub fn header(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
-        let Encoder::Csv { fields, with_body } = self else {
+        let Encoder::Csv {
+            fields,
+            with_body,
+            with_saved,
+        } = self
+        else {
             return Ok(());
         };
         let mut row: Vec<&str> = CSV_COLUMNS.to_vec();
         row.push("unchanged");
         if *with_body {
             row.push("body");
+        }
+        if *with_saved {
+            row.push("saved");
         }
         row.extend(fields.iter().map(String::as_str));
         csv_row(&row, buf)
@@ -61,7 +75,11 @@ impl Encoder {
                 buf.push(b'\n');
                 Ok(())
             }
-            Encoder::Csv { fields, with_body } => {
+            Encoder::Csv {
+                fields,
+                with_body,
+                with_saved,
+            } => {
                 let opt = |v: Option<String>| v.unwrap_or_default();
                 let mut row = vec![
                     r.url.clone(),
@@ -82,6 +100,9 @@ impl Encoder {
                 ];
                 if *with_body {
                     row.push(opt(r.body.clone()));
+                }
+                if *with_saved {
+                    row.push(opt(r.saved.clone()));
                 }
                 for name in fields.iter() {
                     row.push(match r.fields.get(name) {

@@ -9,6 +9,7 @@
 //! gets it with the page; no page carries it otherwise.
 
 pub mod encode;
+pub mod mirror;
 
 #[cfg(test)]
 mod contract;
@@ -53,8 +54,9 @@ pub trait Sink: Send {
         false
     }
 
-    /// Takes one finished page; may buffer it until `flush`.
-    fn take(&mut self, page: &Finished) -> Result<(), SinkError>;
+    /// Takes one finished page; may buffer it until `flush`. A sink may add
+    /// to the record for the sinks after it (the mirror adds `saved`).
+    fn take(&mut self, page: &mut Finished) -> Result<(), SinkError>;
 
     /// Takes exchanges that belong to no page (robots.txt), when the sink
     /// wants exchanges; may buffer them until `flush`.

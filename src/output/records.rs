@@ -22,6 +22,8 @@ pub struct OutputSpec {
     /// `--select` names: the CSV field columns.
     pub field_names: Vec<String>,
     pub with_body: bool,
+    /// A `saved` column in CSV (`--save`).
+    pub with_saved: bool,
     /// Append to `path` instead of truncating it (resuming with `--state`).
     pub append: bool,
     /// Leave out records of unchanged pages.
@@ -76,7 +78,12 @@ impl RecordSink {
         spec: OutputSpec,
         header: bool,
     ) -> Result<RecordSink, SinkError> {
-        let mut encoder = Encoder::new(spec.format, spec.field_names, spec.with_body);
+        let mut encoder = Encoder::new(
+            spec.format,
+            spec.field_names,
+            spec.with_body,
+            spec.with_saved,
+        );
         let mut buf = Vec::with_capacity(BATCH);
         if header {
             encoder.header(&mut buf).map_err(|source| SinkError {
@@ -102,7 +109,7 @@ impl RecordSink {
 }
 
 impl Sink for RecordSink {
-    fn take(&mut self, page: &Finished) -> Result<(), SinkError> {
+    fn take(&mut self, page: &mut Finished) -> Result<(), SinkError> {
         if self.changed_only && page.record.unchanged == Some(true) {
             return Ok(());
         }

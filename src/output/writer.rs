@@ -152,9 +152,9 @@ impl<A: Ack> Writer<A> {
 
     fn take(&mut self, handoff: Handoff) -> Result<(), SinkError> {
         match handoff {
-            Handoff::Page { page, meta } => {
+            Handoff::Page { mut page, meta } => {
                 for sink in &mut self.sinks {
-                    sink.take(&page)?;
+                    sink.take(&mut page)?;
                 }
                 let note = self.ack.note(&page.record, meta);
                 self.notes.push(note);

@@ -16,6 +16,7 @@ mod crawl_site;
 mod faults_tcp;
 mod http_basics;
 mod limits;
+mod mirror;
 mod politeness;
 mod robots;
 mod run_control;

@@ -221,7 +221,7 @@ impl Sink for WarcSink {
         true
     }
 
-    fn take(&mut self, page: &Finished) -> Result<(), SinkError> {
+    fn take(&mut self, page: &mut Finished) -> Result<(), SinkError> {
         let unchanged = page.record.unchanged == Some(true);
         let last = page.exchanges.len().saturating_sub(1);
         for (i, ex) in page.exchanges.iter().enumerate() {
