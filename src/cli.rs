@@ -246,6 +246,14 @@ pub struct CrawlArgs {
     #[arg(long = "no-changed-only", overrides_with = "changed_only")]
     pub no_changed_only: bool,
 
+    /// Read the seeds' sitemaps (/sitemap.xml and robots.txt's Sitemap lines): their pages join the crawl at depth 0.
+    #[arg(long, overrides_with = "no_sitemaps")]
+    pub sitemaps: bool,
+
+    /// Do not read sitemaps (the config file may have turned sitemaps on).
+    #[arg(long = "no-sitemaps", overrides_with = "sitemaps")]
+    pub no_sitemaps: bool,
+
     /// Save every page's body under DIR/HOST/PATH (as wget -r does); the record says where.
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,

@@ -90,6 +90,7 @@ pub fn shown() -> Vec<Shown> {
         plain("max_redirects", MAX_REDIRECTS.to_string()),
         switch("body"),
         switch("changed_only"),
+        switch("sitemaps"),
         text("lease", secs(LEASE)),
         text("redis_timeout", secs(REDIS_TIMEOUT)),
         text("warc_max_size", format!("{}GiB", WARC_MAX_SIZE >> 30)),

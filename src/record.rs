@@ -46,6 +46,33 @@ pub struct Record {
     /// With `--save`: where the body went, relative to DIR.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saved: Option<String>,
+    /// With `--sitemaps`: what the URL is, when it is not a page
+    /// (`{"kind": "sitemap"}`).
+    #[serde(rename = "source", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    /// With `--sitemaps`: the `<lastmod>` a sitemap gave the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lastmod: Option<String>,
+}
+
+/// What a record's URL was fetched as, besides a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub kind: &'static str,
+}
+
+impl Origin {
+    pub const SITEMAP: Origin = Origin { kind: "sitemap" };
+}
+
+/// What an item is fetched as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Page,
+    /// A sitemap file, `level` index files down from the first.
+    Sitemap {
+        level: u8,
+    },
 }
 
 /// A URL on its way through the crawl.
@@ -71,6 +98,7 @@ pub struct CrawlItem {
     /// The exchanges of earlier hops and attempts (redirects, retries), as
     /// received, when a sink archives them; empty otherwise.
     pub exchanges: Vec<Exchange>,
+    pub kind: ItemKind,
 }
 
 /// Where a set of links came from: shared by every link of one page, so a
@@ -135,6 +163,7 @@ impl CrawlItem {
             elapsed: Duration::ZERO,
             prior: None,
             exchanges: Vec::new(),
+            kind: ItemKind::Page,
         }
     }
 
@@ -166,6 +195,8 @@ impl CrawlItem {
             body: None,
             unchanged: None,
             saved: None,
+            origin: matches!(self.kind, ItemKind::Sitemap { .. }).then_some(Origin::SITEMAP),
+            lastmod: None,
         }
     }
 

@@ -65,6 +65,7 @@ pub struct FileConfig {
     pub stats: Option<PathBuf>,
     pub warc: Option<PathBuf>,
     pub save: Option<PathBuf>,
+    pub sitemaps: Option<bool>,
     pub warc_max_size: Option<NumOrStr>,
     pub max_url_length: Option<usize>,
     pub per_host_max_pages: Option<u64>,

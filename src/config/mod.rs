@@ -71,6 +71,8 @@ pub struct Settings {
     pub redis: Option<RedisOptions>,
     pub changed_only: bool,
     pub stats: Option<PathBuf>,
+    /// `--sitemaps`: read the seeds' sitemaps.
+    pub sitemaps: bool,
     /// `--save`: the mirror's directory.
     pub save: Option<PathBuf>,
     /// `--warc`: where the archive goes, and its files' size.
@@ -194,6 +196,10 @@ impl Settings {
             ));
         }
 
+        let sitemaps = switch(args.sitemaps, args.no_sitemaps, file.sitemaps);
+        if sitemaps && mode == Mode::Fetch {
+            return Err("--sitemaps: only with `trawl crawl` (fetch follows nothing)".into());
+        }
         let state = args.state.or(file.state);
         let redis = shared_crawl(
             args.redis.or(file.redis),
@@ -263,6 +269,7 @@ impl Settings {
             changed_only: switch(args.changed_only, args.no_changed_only, file.changed_only),
             stats: args.stats.or(file.stats),
             save: args.save.or(file.save),
+            sitemaps,
             warc: args.warc.or(file.warc),
             warc_max_size: args
                 .warc_max_size

@@ -24,6 +24,7 @@ mod delay;
 mod outcome;
 mod redirect;
 mod retry_later;
+mod sitemaps;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,6 +48,7 @@ use crate::record::{CrawlItem, Source};
 use crate::state::{Acks, Admission, Backlog, Store, StoreError};
 use crate::urls::{Anchor, normalize};
 use delay::DelayQueue;
+use sitemaps::Sitemaps;
 
 /// How long requests in flight may finish after a signal (SPEC "Shutdown").
 const GRACE: Duration = Duration::from_secs(10);
@@ -110,6 +112,7 @@ pub struct Engine<S: Store, T: Transport> {
     grace_end: Option<Instant>,
     fatal: Option<StoreError>,
     progress: Progress,
+    sitemaps: Sitemaps,
 }
 
 impl<S: Store, T: Transport> Engine<S, T> {
@@ -122,6 +125,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
     ) -> Self {
         Engine {
             frontier: Frontier::new(settings.clone()),
+            sitemaps: Sitemaps::new(settings.sitemaps),
             acks: store.acks(),
             store_failed: store.failed(),
             keeps_pages: store.keeps_pages(),
@@ -422,6 +426,8 @@ impl<S: Store, T: Transport> Engine<S, T> {
 
     /// Queues a seed (depth 0) unless the crawl has it already.
     fn add_seed(&mut self, url: Url) {
+        // Every run reads the sitemaps again, a resumed one too.
+        self.sitemaps_of_seed(&url);
         let key = normalize::key(&url);
         if self.backlog.seen(key) {
             return;

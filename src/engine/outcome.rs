@@ -22,6 +22,13 @@ impl<S: Store, T: Transport> Engine<S, T> {
     pub(super) async fn outcome(&mut self, host: HostId, outcome: Outcome) {
         match outcome {
             Outcome::Robots(fetched, exchanges) => {
+                if let crate::robots::Fetched::Rules(rules) = &fetched
+                    && !rules.sitemaps().is_empty()
+                {
+                    let lines = rules.sitemaps().to_vec();
+                    let host_name = self.frontier.hosts.authority(host).to_string();
+                    self.sitemaps_of_robots(&host_name, &lines);
+                }
                 if !exchanges.is_empty()
                     && self
                         .records
@@ -49,6 +56,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 meta,
                 retry_after,
                 exchange,
+                found,
             } => {
                 let hosts = &mut self.frontier.hosts;
                 hosts.complete(host);
@@ -61,6 +69,9 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 // keeps them they are the next run's work, and the page is
                 // about to be done.
                 self.admit_links(&item, &record, follow);
+                if let Some(found) = found {
+                    self.sitemap_found(&item, *found);
+                }
                 self.emit(item, *record, Some(meta), exchange).await;
             }
             Outcome::Redirect {
@@ -141,6 +152,10 @@ impl<S: Store, T: Transport> Engine<S, T> {
         // The store must hold a page's links before it holds the page as
         // done: they are sent before the record goes to the writer.
         self.flush().await;
+        let mut record = record;
+        if record.lastmod.is_none() {
+            record.lastmod = self.sitemaps.take_lastmod(&item.url);
+        }
         self.stats.add(&record);
         let meta = self.keeps_pages.then(|| {
             let mut meta = meta.unwrap_or_else(|| PageMeta {

@@ -12,6 +12,7 @@ mod entities;
 mod links;
 mod scan;
 mod select;
+pub mod sitemap;
 
 pub use links::Link;
 pub use select::FieldSpec;

@@ -35,7 +35,7 @@ use url::Url;
 
 use crate::config::Settings;
 use crate::error::{ErrorKind, PageError};
-use crate::record::{CrawlItem, PageMeta, Record};
+use crate::record::{CrawlItem, ItemKind, PageMeta, Record};
 use body::{AtCap, Limits};
 use decode::Coding;
 use page::{PageStage, Response};
@@ -56,6 +56,9 @@ pub enum Outcome {
         meta: PageMeta,
         retry_after: Option<Duration>,
         exchange: Option<Box<Exchange>>,
+        /// What a sitemap file listed (`--sitemaps`), for the engine to
+        /// admit or fetch; `None` for pages.
+        found: Option<Box<page::Found>>,
     },
     /// A 3xx with a `Location` (unresolved); the engine decides the next hop.
     Redirect {
@@ -207,9 +210,20 @@ impl<T: Transport> Fetcher<T> {
         }
         // Held from the first byte read to the end of the parse.
         let _budget = self.budget(head.content_length(), &mut deadline).await;
+        // A sitemap file may be as large as its protocol allows, and one cut
+        // there is still read up to the cut.
+        let sitemap = matches!(item.kind, ItemKind::Sitemap { .. });
         let limits = Limits {
-            cap: s.max_body,
-            at_cap: AtCap::Fail,
+            cap: if sitemap {
+                s.max_body.max(crate::extract::sitemap::MAX_BYTES)
+            } else {
+                s.max_body
+            },
+            at_cap: if sitemap {
+                AtCap::Truncate
+            } else {
+                AtCap::Fail
+            },
             keep_raw: self.capture,
             hint: head.content_length().unwrap_or(0).min(s.max_body),
             deadline,
@@ -232,6 +246,7 @@ impl<T: Transport> Fetcher<T> {
                     status: head.status,
                     headers: head.headers,
                     body: read.decoded,
+                    truncated: read.truncated,
                 };
                 self.pages.finish(item, resp, exchange).await
             }

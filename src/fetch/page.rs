@@ -20,7 +20,7 @@ use super::{INLINE_PARSE_MAX, Outcome, charset, retry};
 use crate::config::Settings;
 use crate::error::{ErrorKind, PageError};
 use crate::extract::{self, Extracted};
-use crate::record::{CrawlItem, PageMeta, Record};
+use crate::record::{CrawlItem, ItemKind, PageMeta, Record};
 use crate::urls::normalize;
 
 /// A response read whole, content-decoded.
@@ -29,6 +29,17 @@ pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The body was cut at its cap (a sitemap file past 50 MiB).
+    pub truncated: bool,
+}
+
+/// What a sitemap file lists, as URLs.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Pages, with the `<lastmod>` the file gives them.
+    pub pages: Vec<(Url, Option<String>)>,
+    /// Other sitemap files (an index).
+    pub sitemaps: Vec<Url>,
 }
 
 /// Turns responses into records.
@@ -140,6 +151,9 @@ impl PageStage {
         } else if s.state.is_some() {
             meta.body_hash = Some(xxhash_rust::xxh3::xxh3_128(&resp.body));
         }
+        if matches!(item.kind, ItemKind::Sitemap { .. }) && status < 400 {
+            return self.sitemap(item, record, meta, resp, exchange).await;
+        }
         let content_type = record.content_type.clone();
         let html = extract::is_html(content_type.as_deref());
         let mut follow = Vec::new();
@@ -173,6 +187,59 @@ impl PageStage {
         }
         let retry_after = final_retry_after(&resp.headers);
         let mut outcome = done(item, record, follow, meta, retry_after);
+        with_exchange(&mut outcome, exchange);
+        outcome
+    }
+
+    /// A sitemap file: its URLs are the record's `links`; the engine admits
+    /// the pages and fetches the sitemaps it lists (`Found`).
+    async fn sitemap(
+        &self,
+        item: CrawlItem,
+        mut record: Record,
+        meta: PageMeta,
+        resp: Response,
+        exchange: Option<Box<Exchange>>,
+    ) -> Outcome {
+        let (truncated, body) = (resp.truncated, resp.body);
+        let parse = move || extract::sitemap::parse(&body, truncated);
+        let parsed = if parses_in_place(&self.settings, record.bytes as usize) {
+            parse()
+        } else {
+            let _permit = self.parse_permits.acquire().await;
+            tokio::task::spawn_blocking(parse)
+                .await
+                .unwrap_or_else(|e| Err(format!("sitemap: the parser failed: {e}")))
+        };
+        let mut found = Found::default();
+        match parsed {
+            Err(why) => record.error = Some(PageError::new(ErrorKind::Decode, why)),
+            Ok(map) => {
+                if let Some(cut) = &map.cut {
+                    tracing::warn!("sitemap {}: cut at {cut}; the rest is not read", record.url);
+                }
+                let absolute = |loc: &str| normalize::parse_absolute(loc).ok();
+                for entry in map.pages {
+                    if let Some(url) = absolute(&entry.loc) {
+                        found.pages.push((url, entry.lastmod));
+                    }
+                }
+                found.sitemaps = map.sitemaps.iter().filter_map(|l| absolute(l)).collect();
+                let mut seen = std::collections::HashSet::new();
+                record.links = found
+                    .pages
+                    .iter()
+                    .map(|(u, _)| u)
+                    .chain(&found.sitemaps)
+                    .map(|u| u.as_str().to_string())
+                    .filter(|u| seen.insert(u.clone()))
+                    .collect();
+            }
+        }
+        let mut outcome = done(item, record, Vec::new(), meta, None);
+        if let Outcome::Done { found: slot, .. } = &mut outcome {
+            *slot = Some(Box::new(found));
+        }
         with_exchange(&mut outcome, exchange);
         outcome
     }
@@ -244,5 +311,6 @@ fn done(
         meta,
         retry_after,
         exchange: None,
+        found: None,
     }
 }

@@ -24,6 +24,7 @@ mod safety;
 mod scheduling;
 mod server_selftest;
 mod shared;
+mod sitemaps;
 mod state_recrawl;
 mod state_resume;
 mod traps_bad_input;

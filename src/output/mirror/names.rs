@@ -114,7 +114,7 @@ fn safe_name(bytes: &[u8]) -> String {
         }
     } else {
         for &b in bytes {
-            if b < 0x20 || b >= 0x7f || b"/\\:*?\"<>|%".contains(&b) {
+            if !(0x20..0x7f).contains(&b) || b"/\\:*?\"<>|%".contains(&b) {
                 out.push_str(&format!("%{b:02X}"));
             } else {
                 out.push(char::from(b));

@@ -57,6 +57,7 @@ pub fn crawl_settings(s: &Settings) -> BTreeMap<&'static str, String> {
         ("--rate", s.rate.to_string()),
         ("--max-crawl-delay", format!("{:?}", s.max_crawl_delay)),
         ("[hosts]", hosts.join("; ")),
+        ("--sitemaps", s.sitemaps.to_string()),
     ])
 }
 
