@@ -128,10 +128,12 @@ impl<A: Ack> Writer<A> {
             };
             let mut next = Some(first);
             // Gather a batch: everything already waiting, up to BATCH bytes.
+            let mut full = false;
             while let Some(handoff) = next.take() {
                 self.take(*handoff)?;
+                full = self.buffered() >= BATCH;
                 // A record that holds a slot is committed at once.
-                if (!prompt || self.notes.is_empty()) && self.buffered() < BATCH {
+                if (!prompt || self.notes.is_empty()) && !full {
                     next = rx.try_recv().ok();
                 }
             }
@@ -144,7 +146,9 @@ impl<A: Ack> Writer<A> {
             // fast crawl makes in this time, so the engine never waits. Not
             // when records hold slots: there a record waiting in the
             // channel is a page a kill -9 makes trawl fetch again.
-            if !prompt {
+            // Not either when the batch was full: more is waiting already
+            // (an archive fills a batch in a few pages).
+            if !prompt && !full {
                 std::thread::sleep(LINGER);
             }
         }

@@ -17,8 +17,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 
 use super::{Finished, Flushed, Sink, SinkError};
 use crate::exchange::Exchange;
@@ -47,9 +46,13 @@ pub struct WarcSink {
     size: u64,
     /// Whether the current file has records besides its `warcinfo`.
     has_records: bool,
-    /// Encoded records waiting for `flush`, each whole (a gzip member).
-    pending: Vec<Vec<u8>>,
-    pending_bytes: usize,
+    /// Encoded records waiting for `flush`, back to back, each whole (a
+    /// gzip member when `gzip`), and where each ends.
+    pending: Vec<u8>,
+    ends: Vec<usize>,
+    /// One deflate state for every member (a new one for each record
+    /// costs a quarter of a megabyte to set up).
+    deflate: Compress,
 }
 
 fn err(path: &Path, source: std::io::Error) -> SinkError {
@@ -79,7 +82,8 @@ impl WarcSink {
             size: 0,
             has_records: false,
             pending: Vec::new(),
-            pending_bytes: 0,
+            ends: Vec::new(),
+            deflate: Compress::new(Compression::fast(), false),
             spec,
         };
         if sink.spec.append {
@@ -107,28 +111,44 @@ impl WarcSink {
     }
 
     /// The current file's `warcinfo`, encoded.
-    fn warcinfo(&self) -> Vec<u8> {
+    fn warcinfo(&mut self) -> Vec<u8> {
         let path = self.path_of(self.index);
         let name = path.file_name().map_or_else(
             || path.to_string_lossy().into_owned(),
             |n| n.to_string_lossy().into_owned(),
         );
-        self.encode(&record::warcinfo(&name, &self.spec.info))
+        let mut out = Vec::new();
+        self.encode(&record::warcinfo(&name, &self.spec.info), &mut out);
+        out
     }
 
-    /// A record as it goes in the file: a gzip member of its own, or as is.
-    fn encode(&self, r: &record::Record) -> Vec<u8> {
-        let bytes = r.to_bytes();
+    /// Appends a record to `out` as it goes in the file: a gzip member of
+    /// its own (RFC 1952), or as is.
+    fn encode(&mut self, r: &record::Record, out: &mut Vec<u8>) {
+        let header = r.header();
+        let parts = r.parts(&header);
         if !self.gzip {
-            return bytes;
+            for p in parts {
+                out.extend_from_slice(p);
+            }
+            return;
         }
-        let mut gz = GzEncoder::new(
-            Vec::with_capacity(bytes.len() / 3 + 64),
-            Compression::new(6),
-        );
-        // Writing into a Vec cannot fail.
-        let _ = gz.write_all(&bytes);
-        gz.finish().unwrap_or_default()
+        // Header: deflate, no flags, no time, no extra flags, unknown OS.
+        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+        self.deflate.reset();
+        let mut crc = Crc::new();
+        let last = parts.len() - 1;
+        for (i, p) in parts.into_iter().enumerate() {
+            crc.update(p);
+            let flush = if i == last {
+                FlushCompress::Finish
+            } else {
+                FlushCompress::None
+            };
+            deflate(&mut self.deflate, p, out, flush);
+        }
+        out.extend_from_slice(&crc.sum().to_le_bytes());
+        out.extend_from_slice(&crc.amount().to_le_bytes());
     }
 
     /// Writes whole records to the current file in one call.
@@ -154,9 +174,10 @@ impl WarcSink {
     }
 
     fn push(&mut self, r: &record::Record) {
-        let bytes = self.encode(r);
-        self.pending_bytes += bytes.len();
-        self.pending.push(bytes);
+        let mut pending = std::mem::take(&mut self.pending);
+        self.encode(r, &mut pending);
+        self.pending = pending;
+        self.ends.push(self.pending.len());
     }
 
     /// The records of one exchange: a `request` and a `response`, or a
@@ -240,25 +261,54 @@ impl Sink for WarcSink {
     }
 
     fn buffered(&self) -> usize {
-        self.pending_bytes
+        self.pending.len()
     }
 
     fn flush(&mut self) -> Result<Flushed, SinkError> {
         let pending = std::mem::take(&mut self.pending);
-        self.pending_bytes = 0;
-        let mut batch: Vec<u8> = Vec::new();
-        for rec in pending {
-            if self.has_records && self.size + (batch.len() + rec.len()) as u64 > self.spec.max_size
-            {
-                self.write(&batch)?;
-                batch.clear();
+        let ends = std::mem::take(&mut self.ends);
+        // The records go to the current file in one write, up to the one
+        // that would take it past --warc-max-size; the rest to the next
+        // file (a file holds at least one record besides its warcinfo).
+        let (mut start, mut cut) = (0, 0);
+        for end in ends {
+            let over = self.size + (end - start) as u64 > self.spec.max_size;
+            if over && (self.has_records || cut > start) {
+                self.write(&pending[start..cut])?;
+                start = cut;
                 self.roll_over()?;
             }
-            batch.extend_from_slice(&rec);
             self.has_records = true;
+            cut = end;
         }
-        self.write(&batch)?;
+        self.write(&pending[start..cut])?;
+        self.pending = pending;
+        self.pending.clear();
         Ok(Flushed::Open)
+    }
+}
+
+/// Deflates all of `input` into `out`, growing it as needed; with
+/// `Finish`, ends the stream.
+fn deflate(c: &mut Compress, mut input: &[u8], out: &mut Vec<u8>, flush: FlushCompress) {
+    loop {
+        if out.capacity() - out.len() < 1024 {
+            out.reserve(input.len() / 2 + 4096);
+        }
+        let before = c.total_in();
+        // Deflating into a Vec's spare room does not fail; if it did, the
+        // member would be cut short, and readers would say so.
+        let Ok(status) = c.compress_vec(input, out, flush) else {
+            return;
+        };
+        input = &input[(c.total_in() - before) as usize..];
+        let done = match flush {
+            FlushCompress::Finish => status == Status::StreamEnd,
+            _ => input.is_empty(),
+        };
+        if done {
+            return;
+        }
     }
 }
 

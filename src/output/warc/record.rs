@@ -27,15 +27,20 @@ pub const IDENTICAL_PAYLOAD: &str =
 /// `WARC-Profile` of a revisit the server answered with 304.
 pub const NOT_MODIFIED: &str = "http://netpreserve.org/warc/1.1/revisit/server-not-modified";
 
-/// A record's header fields, in order, and its block.
+/// A record's header fields, in order, and its block: `head` then `body`
+/// (kept apart, so a body is never copied to make a block).
 pub struct Record {
     fields: Vec<(&'static str, String)>,
-    block: Vec<u8>,
+    head: Vec<u8>,
+    body: bytes::Bytes,
 }
 
-/// `<urn:uuid:…>`, a new one.
+/// `<urn:uuid:…>`, a new (version 4) one. Its 122 random bits come from
+/// the thread's generator, seeded from the OS: asking the OS for every
+/// record costs a system call each, two per page.
 pub fn record_id() -> String {
-    format!("<urn:uuid:{}>", uuid::Uuid::new_v4())
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+    format!("<urn:uuid:{id}>")
 }
 
 /// `sha1:` and the base32 of the SHA-1 of `parts`, in order.
@@ -60,7 +65,8 @@ impl Record {
                 ("WARC-Record-ID", id.to_string()),
                 ("WARC-Date", date.to_string()),
             ],
-            block: Vec::new(),
+            head: Vec::new(),
+            body: bytes::Bytes::new(),
         }
     }
 
@@ -69,21 +75,30 @@ impl Record {
         self
     }
 
-    /// The record: version line, fields, `Content-Length`, a blank line,
-    /// the block and the two CRLFs that end a record (§4).
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The record's header: version line, fields, `Content-Length`, a
+    /// blank line (§4).
+    pub fn header(&self) -> Vec<u8> {
         let mut head = String::from("WARC/1.1\r\n");
         for (name, value) in &self.fields {
             // Field values are single lines (§4: no CR/LF in a value).
             let value: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
             let _ = write!(head, "{name}: {value}\r\n");
         }
-        let _ = write!(head, "Content-Length: {}\r\n\r\n", self.block.len());
-        let mut out = Vec::with_capacity(head.len() + self.block.len() + 4);
-        out.extend_from_slice(head.as_bytes());
-        out.extend_from_slice(&self.block);
-        out.extend_from_slice(b"\r\n\r\n");
-        out
+        let len = self.head.len() + self.body.len();
+        let _ = write!(head, "Content-Length: {len}\r\n\r\n");
+        head.into_bytes()
+    }
+
+    /// The record's bytes in order, given its `header`: the header, the
+    /// block and the two CRLFs that end a record (§4).
+    pub fn parts<'a>(&'a self, header: &'a [u8]) -> [&'a [u8]; 4] {
+        [header, &self.head, &self.body, b"\r\n\r\n"]
+    }
+
+    #[cfg(test)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = self.header();
+        self.parts(&header).concat()
     }
 }
 
@@ -99,7 +114,7 @@ pub fn warcinfo(filename: &str, fields: &[(String, String)]) -> Record {
         .field("Content-Type", "application/warc-fields");
     r.fields
         .push(("WARC-Block-Digest", digest(&[block.as_bytes()])));
-    r.block = block.into_bytes();
+    r.head = block.into_bytes();
     r
 }
 
@@ -187,7 +202,7 @@ pub fn request(ex: &Exchange, response_id: &str) -> Record {
         .field("WARC-Concurrent-To", response_id)
         .field("Content-Type", "application/http;msgtype=request")
         .field("WARC-Block-Digest", digest(&[&block]));
-    r.block = block;
+    r.head = block;
     r
 }
 
@@ -201,9 +216,8 @@ pub fn response(ex: &Exchange, id: &str) -> Record {
     if ex.truncated {
         r = r.field("WARC-Truncated", "length");
     }
-    let mut block = head;
-    block.extend_from_slice(&ex.body);
-    r.block = block;
+    r.head = head;
+    r.body = ex.body.clone();
     r
 }
 
@@ -233,7 +247,7 @@ pub fn revisit(ex: &Exchange, id: &str, refers_to_date: Option<&str>) -> Record 
     if !not_modified {
         r = r.field("WARC-Payload-Digest", digest(&[&ex.body]));
     }
-    r.block = head;
+    r.head = head;
     r
 }
 
