@@ -224,6 +224,7 @@ def main():
         w("Not run.\n")
     broad(o, w, a.broad_hosts)
     shared(o, w)
+    warc(o, w)
     targets(o, w, a.sites.split())
     print("\n".join(p))
 
@@ -444,6 +445,52 @@ def shared(o, w):
     rts = [r["round_trips"] / r["pages"] for r in rows if r.get("round_trips") is not None and r["pages"] > 1000]
     if rts:
         targets.append(("≤ 2 Redis round trips per page", f"at most {max(rts):.2f}", max(rts) <= 2))
+    if targets:
+        w("| target | measured | met |")
+        w("|---|---|---|")
+        for t, v, ok in targets:
+            w(f"| {t} | {v} | {'yes' if ok else '**no**'} |")
+        w("")
+
+
+def warc(o, w):
+    """The WARC scenario: what --warc costs trawl, beside wget --warc-file."""
+    rows = read_tsv(os.path.join(o, "warc.tsv"))
+    w("## WARC archives\n")
+    if not rows:
+        w("Not run.\n")
+        return
+    w("Each site crawled whole at `-j 64` by trawl without an archive, with `--warc FILE.warc.gz` (gzip, one "
+      "member per record) and with `--warc FILE.warc`, and by wget (serial) without and with `--warc-file` "
+      "(gzip); interleaved runs, medians. *valid*: `warcio check` passed on every trawl archive. "
+      "*cost* = 1 − pages/s with the archive ÷ pages/s without, same tool.\n")
+    w("| site | tool | archive | runs | pages | wall s | pages/s | CPU ms/page | peak RSS MB | archive MB | valid | cost |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    by = defaultdict(list)
+    for r in rows:
+        by[(r["site"], r["tool"], r["variant"])].append(r)
+    rate = lambda rs: med([int(r["found"]) / float(r["wall_s"]) for r in rs if float(r["wall_s"]) > 0])
+    targets = []
+    for site in sorted({k[0] for k in by}):
+        base = {tool: rate(by.get((site, tool, "none"), [])) for tool in ("trawl", "wget")}
+        for (s_, tool, variant), rs in sorted(by.items()):
+            if s_ != site:
+                continue
+            pps_ = rate(rs)
+            cpu = med([(float(r["user_s"]) + float(r["sys_s"])) * 1000 / int(r["found"]) for r in rs if int(r["found"])])
+            rss = med([int(r["maxrss_kb"]) / 1024 for r in rs])
+            mb = med([int(r["archive_bytes"]) / 1e6 for r in rs]) if variant != "none" else None
+            valid = ",".join(sorted({r["valid"] for r in rs})) if variant != "none" else "–"
+            cost = f"{100 * (1 - pps_ / base[tool]):.0f}%" if variant != "none" and base.get(tool) and pps_ else "–"
+            w(f"| {SITE_NAMES.get(site, site)} | {tool} | {variant} | {len(rs)} | {f(med([int(r['found']) for r in rs]))} | "
+              f"{f(med([float(r['wall_s']) for r in rs]), 2)} | {f(pps_)} | {f(cpu, 2)} | {f(rss, 1)} | {f(mb, 1)} | {valid} | {cost} |")
+        t, g = rate(by.get((site, "trawl", "gz"), [])), rate(by.get((site, "wget", "gz"), []))
+        if t and g:
+            targets.append((f"trawl with WARC ≥ 3× wget with WARC ({SITE_NAMES.get(site, site)})", f"{t / g:.1f}×", t / g >= 3))
+        if t and base["trawl"]:
+            c = 1 - t / base["trawl"]
+            targets.append((f"WARC (gzip) costs trawl ≤ 15% of its pages/s ({SITE_NAMES.get(site, site)})", f"{100 * c:.0f}%", c <= 0.15))
+    w("")
     if targets:
         w("| target | measured | met |")
         w("|---|---|---|")

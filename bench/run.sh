@@ -9,7 +9,7 @@
 # Knobs (environment): REPS (runs per cell, default 3), CONCS ("16 64"),
 # SITES (subset of "python rust syn10k syn100k"), PEERS (subset of
 # "wget scrapy spider crawlee httrack"), SCENARIOS (subset of "main latency
-# memory rate broad redis"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
+# memory rate broad redis warc"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
 # to measure instead of building this tree's), BENCH_OUT, RESULTS.
 # Broad crawl: BROAD_HOSTS (10000; --quick 1000), BROAD_CONCS ("64 256"),
 # BROAD_PEERS (of the installed ones: "wget spider scrapy"), BROAD_LOW_NOFILE
@@ -50,14 +50,14 @@ done
 if [[ $QUICK == 1 ]]; then
     # Scrapy needs ~25 s of CPU per python3-doc crawl, so quick mode keeps one concurrency
     : "${REPS:=3}" "${CONCS:=16}" "${SITES:=python}" "${PEERS:=wget scrapy}"
-    : "${SCENARIOS:=main latency memory rate broad redis}"
+    : "${SCENARIOS:=main latency memory rate broad redis warc}"
     RATE_SECS=10; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
     # 1,000 hosts fit under `ulimit -n 1024`: the low-limit run uses 256 here (BENCH-NOTES)
     : "${BROAD_HOSTS:=1000}" "${BROAD_CONCS:=64}" "${BROAD_PEERS:=wget}" "${BROAD_LOW_NOFILE=256}"
 else
     : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
     : "${PEERS:=wget scrapy spider crawlee httrack}"
-    : "${SCENARIOS:=main latency memory rate broad redis}"
+    : "${SCENARIOS:=main latency memory rate broad redis warc}"
     RATE_SECS=30; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
     : "${BROAD_HOSTS:=10000}" "${BROAD_CONCS:=64 256}" "${BROAD_PEERS:=wget spider scrapy}"
 fi
@@ -602,6 +602,62 @@ PY
     done
     grep -E '\[(error|crit|alert|emerg)\]' "$RUN/nginx-broad-error.log" > "$OUT/broad-nginx-errors.txt" || true
     kill -QUIT "$(cat "$RUN/nginx-broad.pid" 2>/dev/null)" 2>/dev/null || true; sleep 0.5; rm -f "$RUN/nginx-broad.pid"
+fi
+
+# ---------------------------------------------------------------- WARC archives
+# The cost of --warc: each site of SITES among python and syn10k crawled whole
+# at -j 64 by trawl without an archive, with FILE.warc.gz and with FILE.warc,
+# and by wget --warc-file (gzip, its only form) beside wget without it; REPS
+# interleaved rounds. Pages from each tool's own output, the archive's size,
+# and every trawl archive checked by warcio (valid/invalid in the table).
+WARCT=$OUT/warc.tsv
+printf 'tool\tvariant\tsite\trep\tfound\twall_s\tuser_s\tsys_s\tmaxrss_kb\tarchive_bytes\tvalid\trc\n' > "$WARCT"
+if [[ " $SCENARIOS " == *" warc "* ]]; then
+    WARCIO_PY=$CACHE/warcio-venv/bin/python
+    if [[ ! -x $WARCIO_PY ]]; then
+        { python3 -m venv "$CACHE/warcio-venv" && timeout 300 "$CACHE/warcio-venv/bin/pip" install -q 'warcio==1.8.1'; } >"$CACHE/warcio.log" 2>&1 || true
+    fi
+    warc_row() {  # warc_row TOOL VARIANT SITE REP KIND OUT ARCHIVE
+        local found bytes=0 valid=-
+        found=$(python3 "$BENCH/count_found.py" "$5" "$6" "$SITES_DIR/$3.paths")
+        if [[ -n $7 && -e $7 ]]; then
+            bytes=$(stat -c %s "$7")
+            if [[ $1 == trawl && -x $WARCIO_PY ]]; then
+                if "$WARCIO_PY" -m warcio.cli check "$7" >/dev/null 2>&1; then valid=yes; else valid=NO; fi
+            fi
+        fi
+        printf '%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$found" "$M_WALL" "$M_USER" \
+            "$M_SYS" "$M_RSS" "$bytes" "$valid" "$M_RC" >> "$WARCT"
+        log "warc $(printf '%-6s %-8s %-7s rep %s: %6s pages %7.2fs %s bytes %s' "$1" "$2" "$3" "$4" "$found" "$M_WALL" "$bytes" "$valid")"
+    }
+    for rep in $(seq "$REPS"); do
+        for site in $SITES; do
+            [[ $site == python || $site == syn10k ]] || continue
+            url="http://127.0.0.1:${PORT[$site]}/"
+            for v in none gz plain; do
+                d=$SCRATCH/warc-trawl-$v; rm -rf "$d"; mkdir -p "$d"
+                a=(); f=""
+                [[ $v == gz ]] && { f=$d/a.warc.gz; a=(--warc "$f"); }
+                [[ $v == plain ]] && { f=$d/a.warc; a=(--warc "$f"); }
+                measure "$d" "${TMO[$site]}" "$TRAWL" crawl --depth 1000 -j 64 --per-host 64 --robots ignore \
+                    --progress never -q -o "$d/out.jsonl" "${a[@]}" "$url"
+                warc_row trawl "$v" "$site" "$rep" trawl "$d/out.jsonl" "$f"
+                rm -rf "$d"
+            done
+            if [[ " $OK_PEERS " == *" wget "* ]]; then
+                for v in none gz; do
+                    d=$SCRATCH/warc-wget-$v; rm -rf "$d"; mkdir -p "$d"
+                    a=(); f=""
+                    [[ $v == gz ]] && { a=(--warc-file="$d/a"); f=$d/a.warc.gz; }
+                    measure "$d" "${TMO[$site]}" wget --recursive --level=inf -e robots=off --no-verbose -o "$d/wget.log" \
+                        --delete-after -P "$d/dl" --no-host-directories "${a[@]}" \
+                        -R 'png,jpg,jpeg,gif,svg,ico,css,js,woff,woff2,ttf,txt,gz,zip,bz2,xz,pdf,epub' "$url"
+                    warc_row wget "$v" "$site" "$rep" wget "$d/wget.log" "$f"
+                    rm -rf "$d"
+                done
+            fi
+        done
+    done
 fi
 
 # ---------------------------------------------------------------- shared crawl on Redis
