@@ -124,14 +124,14 @@ fn assert_rss_bounded(what: &str, peak: Option<(u64, RssMethod)>) {
 
 /// A compressor that hands out what it has produced so far.
 enum Encoder {
-    Gzip(GzEncoder<Vec<u8>>),
+    Gzip(Box<GzEncoder<Vec<u8>>>),
     Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
 }
 
 impl Encoder {
     fn new(encoding: &str) -> Encoder {
         match encoding {
-            "gzip" => Encoder::Gzip(GzEncoder::new(Vec::new(), Compression::default())),
+            "gzip" => Encoder::Gzip(Box::new(GzEncoder::new(Vec::new(), Compression::default()))),
             "br" => Encoder::Brotli(Box::new(brotli::CompressorWriter::new(
                 Vec::new(),
                 1 << 16,
