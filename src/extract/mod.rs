@@ -5,15 +5,18 @@
 //! page, or a `scraper` DOM, must not stall the reactor). Receives the page
 //! text and its URL; hands back `Extracted`.
 //! Title and links come from a byte scanner (`scan`, several times cheaper
-//! than a tokenizer); a `scraper` DOM is built only when `--select` fields
-//! need one, and then title and links come from the DOM.
+//! than a tokenizer); a DOM is built only when `--select` fields need one,
+//! within bounds of depth, size and time (`dom`), and then title and links
+//! come from the DOM.
 
+mod dom;
 mod entities;
 mod links;
 mod scan;
 mod select;
 pub mod sitemap;
 
+pub use dom::{DomError, Limits as DomLimits};
 pub use links::Link;
 pub use select::FieldSpec;
 
@@ -29,22 +32,28 @@ pub struct Extracted {
 }
 
 /// Parses `html` (the page at `url`) and extracts title, links and `fields`.
-/// Without fields no DOM is built: the token stream gives title and links.
-pub fn extract(html: &str, url: &Url, fields: &[FieldSpec]) -> Extracted {
+/// Without fields no DOM is built: the byte scanner gives title and links.
+/// A DOM is built within `limits` (`dom`); past them, the error says which.
+pub fn extract(
+    html: &str,
+    url: &Url,
+    fields: &[FieldSpec],
+    limits: DomLimits,
+) -> Result<Extracted, DomError> {
     if fields.is_empty() {
         let (title, links) = scan::scan(html, url);
-        return Extracted {
+        return Ok(Extracted {
             title,
             links,
             fields: serde_json::Map::new(),
-        };
+        });
     }
-    let doc = Html::parse_document(html);
-    Extracted {
+    let doc = dom::parse(html, limits)?;
+    Ok(Extracted {
         title: title(&doc),
         links: links::links(&doc, url),
         fields: select::fields(&doc, fields),
-    }
+    })
 }
 
 /// `fields` for a page that was not parsed: null for `--select`, `[]` for `--select-all`.
@@ -97,7 +106,7 @@ mod tests {
     #[test]
     fn titles() {
         let u = Url::parse("http://a.test/").unwrap();
-        let t = |html: &str| extract(html, &u, &[]).title;
+        let t = |html: &str| extract(html, &u, &[], DomLimits::default()).unwrap().title;
         assert_eq!(
             t("<title>  Fish &amp; Chips \n </title>"),
             Some("Fish & Chips".into())
@@ -131,12 +140,13 @@ mod tests {
             r#"<title>unclosed <a href="/x">"#,
         ];
         for html in cases {
-            let fast = extract(html, &u, &[]);
-            let dom = extract(html, &u, std::slice::from_ref(&dummy));
+            let fast = extract(html, &u, &[], DomLimits::default()).unwrap();
+            let dom =
+                extract(html, &u, std::slice::from_ref(&dummy), DomLimits::default()).unwrap();
             assert_eq!(fast.title, dom.title, "title of {html}");
             assert_eq!(fast.links, dom.links, "links of {html}");
         }
-        let decoys = extract(cases[2], &u, &[]);
+        let decoys = extract(cases[2], &u, &[], DomLimits::default()).unwrap();
         assert_eq!(decoys.links.len(), 1, "{:?}", decoys.links);
     }
 

@@ -13,6 +13,7 @@
 //! the page stage is shared by every transport.
 
 pub mod body;
+pub mod budget;
 
 pub mod charset;
 #[cfg(test)]
@@ -29,7 +30,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{LOCATION, RETRY_AFTER};
-use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 use url::Url;
 
@@ -129,35 +129,26 @@ enum Triage {
 /// `page`); larger bodies share the large-body budget.
 pub const INLINE_PARSE_MAX: usize = 256 * 1024;
 
-/// The least memory large bodies share (see `Fetcher::body_budget`): with
-/// it, `-j 64` on a site of multi-MiB pages holds ~16 MiB of them, not 64 ×
-/// their size, and pages at or below `INLINE_PARSE_MAX` never wait.
-const BODY_BUDGET_MIN: u64 = 16 << 20;
-
 /// What the fetch tasks share.
 pub struct Fetcher<T: Transport> {
     transport: T,
     settings: Arc<Settings>,
     pages: PageStage,
-    /// KiB that large bodies (over `INLINE_PARSE_MAX`, declared length) may
-    /// hold at once, from the first byte read to the end of their parse.
-    body_budget: Semaphore,
-    /// The budget's size in KiB: `max(--max-body, BODY_BUDGET_MIN)`.
-    body_budget_kib: u32,
+    /// What large bodies (over `INLINE_PARSE_MAX`, declared length) and
+    /// their DOMs may hold at once (`budget`).
+    budget: Arc<budget::Budget>,
     /// Keep each page's exchange as received (a sink wants it).
     capture: bool,
 }
 
 impl<T: Transport> Fetcher<T> {
     pub fn new(transport: T, settings: Arc<Settings>, capture: bool) -> Fetcher<T> {
-        let budget = settings.max_body.max(BODY_BUDGET_MIN) / 1024;
-        let body_budget_kib = u32::try_from(budget).unwrap_or(u32::MAX);
+        let budget = Arc::new(budget::Budget::new(settings.max_body));
         Fetcher {
             transport,
-            pages: PageStage::new(settings.clone()),
+            pages: PageStage::new(settings.clone(), Arc::clone(&budget)),
             settings,
-            body_budget: Semaphore::new(body_budget_kib as usize),
-            body_budget_kib,
+            budget,
             capture,
         }
     }
@@ -209,7 +200,7 @@ impl<T: Transport> Fetcher<T> {
             Triage::Read => {}
         }
         // Held from the first byte read to the end of the parse.
-        let _budget = self.budget(head.content_length(), &mut deadline).await;
+        let share = self.budget(head.content_length(), &mut deadline).await;
         // A sitemap file may be as large as its protocol allows, and one cut
         // there is still read up to the cut.
         let sitemap = matches!(item.kind, ItemKind::Sitemap { .. });
@@ -247,6 +238,8 @@ impl<T: Transport> Fetcher<T> {
                     headers: head.headers,
                     body: read.decoded,
                     truncated: read.truncated,
+                    deadline,
+                    share,
                 };
                 self.pages.finish(item, resp, exchange).await
             }
@@ -301,23 +294,15 @@ impl<T: Transport> Fetcher<T> {
     /// A large body waits for room in the budget before its first byte is
     /// read (the server's TCP window holds the rest); the wait does not
     /// count against --timeout, so it moves `deadline`.
-    async fn budget(
-        &self,
-        declared: Option<u64>,
-        deadline: &mut Instant,
-    ) -> Option<SemaphorePermit<'_>> {
+    async fn budget(&self, declared: Option<u64>, deadline: &mut Instant) -> Option<budget::Share> {
         let len = declared?;
         if len <= INLINE_PARSE_MAX as u64 {
             return None;
         }
-        let kib = u32::try_from(len.min(self.settings.max_body) / 1024)
-            .unwrap_or(u32::MAX)
-            .min(self.body_budget_kib);
         let waited = Instant::now();
-        // The semaphore is never closed, so acquire cannot fail.
-        let permit = self.body_budget.acquire_many(kib).await.ok();
+        let share = self.budget.take(len.min(self.settings.max_body)).await;
         *deadline += waited.elapsed();
-        permit
+        share
     }
 
     /// The exchange of this hop as received.

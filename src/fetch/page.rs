@@ -16,10 +16,10 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::transport::{Exchange, Head};
-use super::{INLINE_PARSE_MAX, Outcome, charset, retry};
+use super::{INLINE_PARSE_MAX, Outcome, budget, charset, retry};
 use crate::config::Settings;
 use crate::error::{ErrorKind, PageError};
-use crate::extract::{self, Extracted};
+use crate::extract::{self, DomError, Extracted};
 use crate::record::{CrawlItem, ItemKind, PageMeta, Record};
 use crate::urls::normalize;
 
@@ -31,6 +31,10 @@ pub struct Response {
     pub body: Vec<u8>,
     /// The body was cut at its cap (a sitemap file past 50 MiB).
     pub truncated: bool,
+    /// The page's `--timeout` deadline, which its parse counts against.
+    pub deadline: tokio::time::Instant,
+    /// Its share of the memory budget, held to the end of its parse.
+    pub share: Option<budget::Share>,
 }
 
 /// What a sitemap file lists, as URLs.
@@ -47,6 +51,8 @@ pub struct PageStage {
     settings: Arc<Settings>,
     /// Bounds HTML parsing on the blocking pool to one job per core.
     parse_permits: Semaphore,
+    /// What large bodies and their DOMs share.
+    budget: Arc<budget::Budget>,
 }
 
 fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
@@ -56,11 +62,12 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
 }
 
 impl PageStage {
-    pub fn new(settings: Arc<Settings>) -> PageStage {
+    pub fn new(settings: Arc<Settings>, budget: Arc<budget::Budget>) -> PageStage {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         PageStage {
             settings,
             parse_permits: Semaphore::new(cores),
+            budget,
         }
     }
 
@@ -167,9 +174,23 @@ impl PageStage {
                 format!("HTTP {status} {reason}").trim_end().to_string(),
             ));
         } else if html || (s.body && charset::is_textual(content_type.as_deref())) {
-            let (extracted, text) = self
-                .parse(resp.body, content_type, html, item.current.clone())
-                .await;
+            let job = Parse {
+                bytes: resp.body,
+                content_type,
+                html,
+                url: item.current.clone(),
+                deadline: resp.deadline,
+                share: resp.share,
+            };
+            let (extracted, text) = self.parse(job).await;
+            let extracted = match extracted {
+                Some(Err(e)) => {
+                    record.error = Some(self.dom_error(e, record.bytes));
+                    None
+                }
+                Some(Ok(ex)) => Some(ex),
+                None => None,
+            };
             if let Some(ex) = extracted {
                 record.title = ex.title;
                 record.fields = ex.fields;
@@ -244,19 +265,39 @@ impl PageStage {
         outcome
     }
 
-    /// Decodes and (for HTML) extracts, in place or on the blocking pool.
-    async fn parse(
-        &self,
-        bytes: Vec<u8>,
-        content_type: Option<String>,
-        html: bool,
-        url: Url,
-    ) -> (Option<Extracted>, Option<String>) {
+    /// Decodes and (for HTML) extracts, in place or on the blocking pool,
+    /// within the page's deadline; a large page's DOM takes its share of
+    /// the memory budget (`budget`) for the parse.
+    async fn parse(&self, job: Parse) -> (Option<Result<Extracted, DomError>>, Option<String>) {
+        let Parse {
+            bytes,
+            content_type,
+            html,
+            url,
+            mut deadline,
+            mut share,
+        } = job;
         let bytes_len = bytes.len();
         let settings = self.settings.clone();
+        let dom = html && !settings.fields.is_empty();
+        if dom && bytes_len > INLINE_PARSE_MAX {
+            // The body's share goes back before the DOM's is asked for, so
+            // no two pages wait on each other.
+            drop(share.take());
+            let waited = tokio::time::Instant::now();
+            share = self
+                .budget
+                .take(bytes_len as u64 * budget::DOM_FACTOR)
+                .await;
+            deadline += waited.elapsed();
+        }
+        let limits = extract::DomLimits {
+            deadline: Some(deadline.into_std()),
+            ..extract::DomLimits::default()
+        };
         let work = move || {
             let text = charset::decode(&bytes, content_type.as_deref(), html);
-            let extracted = html.then(|| extract::extract(&text, &url, &settings.fields));
+            let extracted = html.then(|| extract::extract(&text, &url, &settings.fields, limits));
             let text = settings.body.then(|| text.into_owned());
             (extracted, text)
         };
@@ -265,14 +306,46 @@ impl PageStage {
         }
         // The semaphore is never closed, so acquire cannot fail.
         let _permit = self.parse_permits.acquire().await;
-        match tokio::task::spawn_blocking(work).await {
+        let out = match tokio::task::spawn_blocking(work).await {
             Ok(out) => out,
             Err(e) => {
                 tracing::error!("parsing a page failed: {e}");
                 (None, None)
             }
+        };
+        drop(share);
+        out
+    }
+
+    /// The record's error for a DOM that was not built.
+    fn dom_error(&self, e: DomError, bytes: u64) -> PageError {
+        match e {
+            DomError::Timeout => PageError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the page's DOM ({bytes} bytes) was not built within --timeout {:?}",
+                    self.settings.timeout
+                ),
+            ),
+            DomError::TooLarge(n) => PageError::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the page's DOM ({bytes} bytes) would hold more than {n} elements, \
+                     comments and text runs"
+                ),
+            ),
         }
     }
+}
+
+/// One page to parse.
+struct Parse {
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    html: bool,
+    url: Url,
+    deadline: tokio::time::Instant,
+    share: Option<budget::Share>,
 }
 
 /// A small page without `--select` fields is scanned in tens of

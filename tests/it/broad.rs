@@ -8,15 +8,15 @@
 //! exec.
 
 use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
 use tokio::io::AsyncWriteExt;
 
+use crate::common::observe::{Observed, observe};
 use crate::common::records::{assert_no_panic, error_kind};
-use crate::common::{RawServer, ServerOpts, TestServer, TrawlOutput, finish_trawl, trawl_command};
+use crate::common::{RawServer, ServerOpts, TestServer, trawl_command};
 
 const HOSTS: usize = 5000;
 const LIMIT: Duration = Duration::from_secs(120);
@@ -36,22 +36,10 @@ fn broad_files(hosts: usize, port: u16) -> (tempfile::NamedTempFile, tempfile::N
     (config, seeds)
 }
 
-/// What a run under a limit showed: its output, and from /proc while it
-/// ran, its peak RSS (KiB) and the most descriptors it had open.
-struct Observed {
-    out: TrawlOutput,
-    peak_rss_kib: u64,
-    max_fds: usize,
-}
-
 /// Runs trawl with `args` and `RLIMIT_NOFILE` set to (`soft`, `hard`) in
-/// the child, sampling /proc every 10 ms.
+/// the child, watched from /proc.
 async fn run_limited(args: &[&str], soft: u64, hard: u64) -> Observed {
     let mut command = trawl_command(args);
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
     #[allow(unsafe_code)]
     // SAFETY: the closure runs in the child between fork and exec, where
     // only async-signal-safe calls are allowed: it makes one setrlimit(2)
@@ -59,35 +47,7 @@ async fn run_limited(args: &[&str], soft: u64, hard: u64) -> Observed {
     unsafe {
         command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, soft, hard));
     }
-    let child = command.spawn().expect("start trawl");
-    let pid = child.id().expect("a running child has a pid");
-    let sampler = tokio::spawn(async move {
-        let (mut rss, mut fds) = (0u64, 0usize);
-        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            if status.contains("State:\tZ") {
-                break;
-            }
-            if let Some(kib) = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            {
-                rss = rss.max(kib);
-            }
-            if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
-                fds = fds.max(dir.count());
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        (rss, fds)
-    });
-    let out = finish_trawl(child, LIMIT).await;
-    let (peak_rss_kib, max_fds) = sampler.await.expect("sampler");
-    Observed {
-        out,
-        peak_rss_kib,
-        max_fds,
-    }
+    observe(command, LIMIT).await
 }
 
 /// A server whose every page is a small HTML page (robots.txt is a 404).

@@ -14,6 +14,7 @@ mod cli_conventions;
 mod cli_input;
 mod crawl_site;
 mod faults_tcp;
+mod hostile_dom;
 mod http_basics;
 mod limits;
 mod mirror;

@@ -10,6 +10,7 @@
 //! Nothing here talks to the internet or uses a fixed port.
 
 pub mod fixtures;
+pub mod observe;
 pub mod raw;
 pub mod records;
 pub mod redis;
