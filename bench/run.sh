@@ -20,6 +20,8 @@
 # latency site), SHARED_CONC (-j of each worker, 64), SHARED_PAGES (pages per
 # unit of -j per worker: 150, about 15 s a run; --quick 40), SHARED_REPS (3;
 # --quick 1).
+# Rate fidelity: RATES ("10 100 1000"), RATE_SECS (30 a run, at most 8,000
+# requests; --quick 10), RATE_REPS (3; --quick 1).
 #
 # Writes bench/RESULTS.md; raw figures go to bench/out/ (the run's TSV/JSON).
 # Needs root (apt-get, ip netns).  Never sends traffic anywhere but 127.0.0.0/8
@@ -42,7 +44,7 @@ QUICK=0
 for a in "$@"; do
     case $a in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "unknown argument: $a" >&2; exit 2 ;;
     esac
 done
@@ -51,14 +53,14 @@ if [[ $QUICK == 1 ]]; then
     # Scrapy needs ~25 s of CPU per python3-doc crawl, so quick mode keeps one concurrency
     : "${REPS:=3}" "${CONCS:=16}" "${SITES:=python}" "${PEERS:=wget scrapy}"
     : "${SCENARIOS:=main latency memory rate broad redis warc}"
-    RATE_SECS=10; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
+    : "${RATE_SECS:=10}" "${RATE_REPS:=1}"; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
     # 1,000 hosts fit under `ulimit -n 1024`: the low-limit run uses 256 here (BENCH-NOTES)
     : "${BROAD_HOSTS:=1000}" "${BROAD_CONCS:=64}" "${BROAD_PEERS:=wget}" "${BROAD_LOW_NOFILE=256}"
 else
     : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
     : "${PEERS:=wget scrapy spider crawlee httrack}"
     : "${SCENARIOS:=main latency memory rate broad redis warc}"
-    RATE_SECS=30; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
+    : "${RATE_SECS:=30}" "${RATE_REPS:=3}"; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
     : "${BROAD_HOSTS:=10000}" "${BROAD_CONCS:=64 256}" "${BROAD_PEERS:=wget spider scrapy}"
 fi
 # Scrapy and Crawlee manage 15-50 pages/s here: on python3-doc they run every rep
@@ -67,6 +69,7 @@ fi
 : "${SLOW_CONCS:=${CONCS##* }}" "${SLOW_CAP:=30}"
 : "${SHARED_HOSTS:=64}" "${SHARED_CONC:=64}" "${SHARED_PAGES:=$([[ $QUICK == 1 ]] && echo 40 || echo 150)}" "${SHARED_REPS:=$([[ $QUICK == 1 ]] && echo 1 || echo 3)}"
 REDIS_PORT=8096
+: "${RATES:=10 100 1000}"
 : "${BROAD_LOW_NOFILE=1024}" "${BROAD_KEEPALIVE:=60s}" "${BROAD_TMO:=600}" "${BROAD_SLOW_CAP:=60}" "${FD_SAMPLE_MS:=25}"
 BROAD_PORT=8087
 MODE=$([[ $QUICK == 1 ]] && echo quick || echo full)
@@ -177,7 +180,7 @@ declare -A ROOT=([python]=/usr/share/doc/python3/html [rust]=/usr/share/doc/rust
                  [syn10k]=$SITES_DIR/syn10k [syn100k]=$SITES_DIR/syn100k)
 declare -A NPAGES=([syn10k]=10000 [syn100k]=100000)
 declare -A TMO=([python]=120 [rust]=600 [syn10k]=600 [syn100k]=900)   # per-run bound, seconds
-SYN_SMALL=$SITES_DIR/syn10k   # also serves the rate scenario; quick mode uses a 2,000-page cut
+SYN_SMALL=$SITES_DIR/syn10k   # quick mode uses a 2,000-page cut
 [[ $QUICK == 1 ]] && SYN_SMALL=$SITES_DIR/syn2k
 
 gen() {  # gen NAME N PORT  (seeded; skipped when already complete)
@@ -187,8 +190,8 @@ gen() {  # gen NAME N PORT  (seeded; skipped when already complete)
 for s in $SITES; do
     case $s in syn10k|syn100k) gen "$s" "${NPAGES[$s]}" "${PORT[$s]}" ;; esac
 done
-if [[ " $SCENARIOS " == *" rate "* ]]; then
-    if [[ $QUICK == 1 ]]; then gen syn2k 2000 8085; else gen syn10k 10000 8083; fi
+if [[ " $SCENARIOS " == *" rate "* ]]; then   # the rate server's own 10,000 pages, in both modes
+    gen rate10k 10000 8085
 fi
 for s in $SITES; do   # the true page count, from the files (cached per docroot)
     if [[ ! -s $SITES_DIR/$s.paths ]]; then
@@ -205,7 +208,7 @@ mkdir -p "$SITES_DIR/frontier"
 render() {  # render TEMPLATE OUT [extra sed args]
     local tpl=$1 out=$2; shift 2
     sed -e "s|@RUN@|$RUN|g" -e "s|@PY@|${ROOT[python]}|g" -e "s|@RUST@|${ROOT[rust]}|g" \
-        -e "s|@SYN1@|$SYN_SMALL|g" -e "s|@SYN2@|$SITES_DIR/syn100k|g" -e "s|@FRONTIER@|$SITES_DIR/frontier|g" \
+        -e "s|@SYN1@|$SYN_SMALL|g" -e "s|@RATE@|$SITES_DIR/rate10k|g" -e "s|@SYN2@|$SITES_DIR/syn100k|g" -e "s|@FRONTIER@|$SITES_DIR/frontier|g" \
         -e "s|@LOADMOD@|$LOADMOD|g" "$@" "$tpl" > "$out"
 }
 stop_nginx() {
@@ -479,28 +482,36 @@ EOF
 fi
 
 # ---------------------------------------------------------------- rate fidelity
-RATEF=$OUT/rate.json
-rm -f "$RATEF"
+# One host (the 10,000-page synthetic site, logged by its own nginx server)
+# crawled at each --rate in RATES, for RATE_SECS or until about 80% of the
+# site is fetched; request arrival times from nginx's access log.
+RATEF=$OUT/rate.jsonl
+rm -f "$RATEF" "$OUT/rate.json"
 if [[ " $SCENARIOS " == *" rate "* ]]; then
-    : > "$RUN/rate-access.log"
-    d=$SCRATCH/rate; rm -rf "$d"; mkdir -p "$d"
-    measure "$d" $((RATE_SECS + 30)) "$TRAWL" crawl --depth 1000 --rate 10 --per-host 4 --robots ignore \
-        --max-time "${RATE_SECS}s" --progress never -q -o /dev/null --stats "$d/stats.json" "http://127.0.0.1:8085/"
-    sleep 0.5
-    python3 - "$RUN/rate-access.log" "$RATE_SECS" "$M_RC" > "$RATEF" <<'EOF'
+    for R in $RATES; do for rep in $(seq "$RATE_REPS"); do
+        secs=$(awk -v s="$RATE_SECS" -v r="$R" 'BEGIN{t = int(8000 / r); if (t < 2) t = 2; print (t < s ? t : s)}')
+        : > "$RUN/rate-access.log"
+        d=$SCRATCH/rate; rm -rf "$d"; mkdir -p "$d"
+        measure "$d" $((secs + 30)) "$TRAWL" crawl --depth 1000 --rate "$R" --per-host 4 --robots ignore \
+            --max-time "${secs}s" --progress never -q -o /dev/null --stats "$d/stats.json" "http://127.0.0.1:8085/"
+        sleep 0.5
+        python3 - "$RUN/rate-access.log" "$secs" "$M_RC" "$R" >> "$RATEF" <<'EOF'
 import json, sys
 # $msec is when the response ended; minus $request_time = when the request arrived
+# (both to the millisecond, from nginx's time cached per turn of its loop)
 t = sorted(float(l.split()[0]) - float(l.split()[1]) for l in open(sys.argv[1]) if l.strip())
 gaps = [b - a for a, b in zip(t, t[1:])]
 span = t[-1] - t[0] if len(t) > 1 else 0
-print(json.dumps({"requests": len(t), "span_s": round(span, 3), "secs": int(sys.argv[2]), "rc": int(sys.argv[3]),
+print(json.dumps({"target": float(sys.argv[4]), "requests": len(t), "span_s": round(span, 3),
+                  "secs": int(sys.argv[2]), "rc": int(sys.argv[3]),
                   "rate": round((len(t) - 1) / span, 3) if span else None,
                   "min_gap_ms": round(1000 * min(gaps), 1) if gaps else None,
                   "median_gap_ms": round(1000 * sorted(gaps)[len(gaps) // 2], 1) if gaps else None,
                   "max_gap_ms": round(1000 * max(gaps), 1) if gaps else None}))
 EOF
-    log "rate: $(cat "$RATEF")"
-    rm -rf "$d"
+        log "rate $R ($rep): $(tail -1 "$RATEF")"
+        rm -rf "$d"
+    done; done
 fi
 
 # ---------------------------------------------------------------- broad crawl

@@ -20,6 +20,7 @@
 //! ones (hops, retries) finish; a signal or a failed store stops everything
 //! but requests in flight, which get 10 s; a closed output stops at once.
 
+mod alarm;
 mod delay;
 mod outcome;
 mod redirect;
@@ -32,7 +33,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio::time::{Instant, Interval, sleep_until};
+use tokio::time::{Instant, Interval};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -47,6 +48,7 @@ use crate::progress::{Progress, Snapshot};
 use crate::record::{CrawlItem, Source};
 use crate::state::{Acks, Admission, Backlog, Store, StoreError};
 use crate::urls::{Anchor, normalize};
+use alarm::Alarm;
 use delay::DelayQueue;
 use sitemaps::Sitemaps;
 
@@ -113,6 +115,7 @@ pub struct Engine<S: Store, T: Transport> {
     fatal: Option<StoreError>,
     progress: Progress,
     sitemaps: Sitemaps,
+    alarm: Alarm,
 }
 
 impl<S: Store, T: Transport> Engine<S, T> {
@@ -126,6 +129,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
         Engine {
             frontier: Frontier::new(settings.clone()),
             sitemaps: Sitemaps::new(settings.sitemaps),
+            alarm: Alarm::new(),
             acks: store.acks(),
             store_failed: store.failed(),
             keeps_pages: store.keeps_pages(),
@@ -240,6 +244,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
         // Any ack wakes the loop, also one that came after `dispatch` saw
         // its slot taken (`Acks` keeps that wake as a permit).
         let acks = self.acks.clone();
+        self.alarm.set(wake);
         tokio::select! {
             biased;
             _ = shutdown.cancelled(), if !draining && !closed => self.drain(Stop::Signal),
@@ -263,7 +268,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 Some(url) => self.add_seed(url),
                 None => seeds.open = false,
             },
-            _ = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
+            () = self.alarm.rung() => {}
             () = acked(acks.as_deref()), if acks.is_some() => {}
             _ = tick.tick(), if self.progress.enabled() => self.show_progress(started),
         }

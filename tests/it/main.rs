@@ -19,6 +19,7 @@ mod http_basics;
 mod limits;
 mod mirror;
 mod politeness;
+mod rate_fidelity;
 mod robots;
 mod run_control;
 mod safety;

@@ -2,8 +2,8 @@
 //!
 //! Each host (an authority, `host:port`, the unit RFC 9309 and servers
 //! themselves use) has its own queue, in-flight count, concurrency cap and
-//! GCRA rate limiter (governor, burst 1: never two requests closer than
-//! 1/rate). `next()` only ever hands out an item whose host may be requested
+//! pace (GCRA, burst 1: never two requests closer than 1/rate less the
+//! timer's 1 ms; see `pace`). `next()` only ever hands out an item whose host may be requested
 //! *now*, in turns across hosts (a host with more work keeps its turn for up
 //! to `SESSION` requests, so they follow one another on its open
 //! connection), so the engine never holds a global slot
@@ -15,17 +15,14 @@
 //! already started, served first and never dropped by `--max-pages`) and
 //! `fresh` (pages not started yet).
 
+mod pace;
+
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, MonotonicClock};
-use governor::middleware::NoOpMiddleware;
-use governor::state::{InMemoryState, NotKeyed};
-use governor::{Quota, RateLimiter};
 use tokio::time::Instant;
 use url::Url;
 
@@ -33,9 +30,8 @@ use crate::error::{ErrorKind, PageError};
 use crate::record::{CrawlItem, Fresh};
 use crate::robots::{self, Fetched, Rules};
 pub use crate::urls::authority;
+use pace::Pace;
 
-type Limiter =
-    RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<std::time::Instant>>;
 pub type HostId = usize;
 
 /// After robots.txt stayed unreachable through its retries, URLs of the host
@@ -94,7 +90,8 @@ struct Host {
     base_rate: f64,
     /// The rate in force now (lower than `base_rate` after a 429/503).
     rate: f64,
-    limiter: Option<Limiter>,
+    /// `None` while unlimited.
+    pace: Option<Pace>,
     gate: Gate,
     /// Retry-After from the server: nothing goes to this host before then.
     paused_until: Option<Instant>,
@@ -132,12 +129,10 @@ impl Host {
             return;
         }
         self.rate = rate;
-        self.limiter = limiter(rate);
-        if let Some(l) = &self.limiter {
-            // The new limiter starts with one request spent, so the gap
-            // since the last request holds across the change.
-            let _ = l.check();
-        }
+        self.pace = match self.pace {
+            Some(pace) => pace.with_rate(rate),
+            None => Pace::starting(rate, Instant::now()),
+        };
     }
 }
 
@@ -160,15 +155,6 @@ fn release_if_empty<T>(queue: &mut VecDeque<T>) {
     }
 }
 
-fn limiter(rate: f64) -> Option<Limiter> {
-    if rate <= 0.0 || !rate.is_finite() {
-        return None;
-    }
-    let period = Duration::from_secs_f64(1.0 / rate).max(Duration::from_nanos(1));
-    let quota = Quota::with_period(period)?.allow_burst(NonZeroU32::MIN);
-    Some(RateLimiter::direct_with_clock(quota, MonotonicClock))
-}
-
 impl Hosts {
     /// The id of the host for `url`, creating it with `limits` on first sight.
     pub fn id(&mut self, url: &Url, limits: impl FnOnce() -> HostLimits) -> HostId {
@@ -187,7 +173,7 @@ impl Hosts {
             cap: l.per_host.max(1),
             base_rate: l.rate,
             rate: l.rate,
-            limiter: limiter(l.rate),
+            pace: Pace::new(l.rate),
             gate: if l.robots {
                 Gate::Need {
                     at: None,
@@ -460,11 +446,10 @@ impl Hosts {
                 self.ready.push_front(id);
                 return Some((id, Job::Refused(item, err)));
             }
-            if let Some(l) = &host.limiter
-                && let Err(not_until) = l.check()
+            if let Some(pace) = &mut host.pace
+                && let Err(due) = pace.take(now)
             {
-                let wait = not_until.wait_time_from(MonotonicClock.now());
-                self.timers.push(Reverse((now + wait, id)));
+                self.timers.push(Reverse((due, id)));
                 continue;
             }
             host.in_flight += 1;
