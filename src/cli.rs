@@ -210,6 +210,18 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "NAME=CSS[@attr]", value_parser = units::parse_select)]
     pub select_all: Vec<units::SelectSpec>,
 
+    /// Add "markdown": the page's main content as GitHub-flavoured Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+
+    /// Add "text": the page's main content as plain text.
+    #[arg(long)]
+    pub text: bool,
+
+    /// With --markdown or --text: convert the whole <body>, not its main content.
+    #[arg(long)]
+    pub whole_page: bool,
+
     /// Include the decoded body text in each record.
     #[arg(long, overrides_with = "no_body")]
     pub body: bool,

@@ -53,6 +53,30 @@ pub struct Record {
     /// With `--sitemaps`: the `<lastmod>` a sitemap gave the page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lastmod: Option<String>,
+    /// With `--markdown`: the main content (or whole page) as Markdown;
+    /// null for a page that is not HTML or not fetched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<Option<String>>,
+    /// With `--text`: the same as plain text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Option<String>>,
+    /// With `--markdown` or `--text`: `<html lang>`, the description meta,
+    /// the canonical URL (absolute); each null when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<Option<String>>,
+}
+
+/// What a record holds before its page is read: one key per `--select`
+/// field (null or `[]`), and the content fields asked for (null).
+#[derive(Debug, Clone, Default)]
+pub struct Blank {
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub markdown: bool,
+    pub text: bool,
 }
 
 /// What a record's URL was fetched as, besides a page.
@@ -168,14 +192,11 @@ impl CrawlItem {
     }
 
     /// The record of this item, and the one place records are made: the
-    /// identity fields come from the item, `fields` starts as `empty_fields`
-    /// (one key per `--select`, null or `[]`), and `fetched_at` is set when
-    /// there was a response (`status`).
-    pub fn record(
-        &self,
-        status: Option<u16>,
-        empty_fields: &serde_json::Map<String, serde_json::Value>,
-    ) -> Record {
+    /// identity fields come from the item, `fields` and the content fields
+    /// start as `blank` says, and `fetched_at` is set when there was a
+    /// response (`status`).
+    pub fn record(&self, status: Option<u16>, blank: &Blank) -> Record {
+        let content = blank.markdown || blank.text;
         Record {
             url: self.url.to_string(),
             final_url: self.current.to_string(),
@@ -190,24 +211,25 @@ impl CrawlItem {
             fetched_at: status.map(|_| now_rfc3339()),
             title: None,
             links: Vec::new(),
-            fields: empty_fields.clone(),
+            fields: blank.fields.clone(),
             error: None,
             body: None,
             unchanged: None,
             saved: None,
             origin: matches!(self.kind, ItemKind::Sitemap { .. }).then_some(Origin::SITEMAP),
             lastmod: None,
+            markdown: blank.markdown.then_some(None),
+            text: blank.text.then_some(None),
+            lang: content.then_some(None),
+            description: content.then_some(None),
+            canonical: content.then_some(None),
         }
     }
 
     /// The record of an item that got no response: an error before or
     /// instead of a request.
-    pub fn error_record(
-        &self,
-        error: PageError,
-        empty_fields: &serde_json::Map<String, serde_json::Value>,
-    ) -> Record {
-        let mut r = self.record(None, empty_fields);
+    pub fn error_record(&self, error: PageError, blank: &Blank) -> Record {
+        let mut r = self.record(None, blank);
         r.error = Some(error);
         r
     }

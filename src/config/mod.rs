@@ -23,8 +23,9 @@ use regex::Regex;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::cli::CrawlArgs;
-use crate::extract::FieldSpec;
+use crate::extract::{ContentOpts, FieldSpec};
 use crate::options::{Format, Mode, ProgressMode, RobotsMode, Scope};
+use crate::record::Blank;
 use crate::units;
 use file::{FileConfig, HostTable, NumOrStr};
 
@@ -62,9 +63,11 @@ pub struct Settings {
     pub max_body: u64,
     pub max_redirects: u32,
     pub fields: Vec<FieldSpec>,
-    /// `fields` of a record before extraction fills it: one key per field,
-    /// null for `--select`, `[]` for `--select-all`.
-    pub empty_fields: serde_json::Map<String, serde_json::Value>,
+    /// `--markdown`, `--text`, `--whole-page`.
+    pub content: ContentOpts,
+    /// A record before extraction fills it: one key per field (null for
+    /// `--select`, `[]` for `--select-all`), null content fields.
+    pub blank: Blank,
     pub body: bool,
     pub state: Option<PathBuf>,
     /// `--redis` and `--crawl-id`: a crawl shared with other workers.
@@ -196,6 +199,18 @@ impl Settings {
             ));
         }
 
+        let content = ContentOpts {
+            markdown: args.markdown || file.markdown.unwrap_or(false),
+            text: args.text || file.text.unwrap_or(false),
+            whole_page: args.whole_page || file.whole_page.unwrap_or(false),
+        };
+        if content.whole_page && !content.any() {
+            return Err(
+                "--whole-page: says what --markdown and --text convert; give one of them too"
+                    .into(),
+            );
+        }
+
         let sitemaps = switch(args.sitemaps, args.no_sitemaps, file.sitemaps);
         if sitemaps && mode == Mode::Fetch {
             return Err("--sitemaps: only with `trawl crawl` (fetch follows nothing)".into());
@@ -261,7 +276,12 @@ impl Settings {
                 .max_redirects
                 .or(file.max_redirects)
                 .unwrap_or(crate::defaults::MAX_REDIRECTS),
-            empty_fields: crate::extract::empty_fields(&fields),
+            blank: Blank {
+                fields: crate::extract::empty_fields(&fields),
+                markdown: content.markdown,
+                text: content.text,
+            },
+            content,
             fields,
             body: switch(args.body, args.no_body, file.body),
             state,

@@ -181,7 +181,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
             self.drop_lost_hosts();
             self.frontier.hosts.wake(now);
             for (item, err) in self.dispatch() {
-                let record = item.error_record(err, &self.settings.empty_fields);
+                let record = item.error_record(err, &self.settings.blank);
                 self.emit(item, record, None, None).await;
             }
             self.flush().await;

@@ -134,7 +134,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                     gone.holders
                 ),
             );
-            let record = item.error_record(err, &self.settings.empty_fields);
+            let record = item.error_record(err, &self.settings.blank);
             self.emit(item, record, None, None).await;
         }
     }

@@ -21,7 +21,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
     pub(super) async fn redirect(&mut self, mut item: CrawlItem, status: u16, location: &str) {
         let settings = self.settings.clone();
         let end = |item: &CrawlItem, target: &str, error: Option<PageError>| {
-            let mut r = item.record(Some(status), &settings.empty_fields);
+            let mut r = item.record(Some(status), &settings.blank);
             r.final_url = target.to_string();
             r.error = error;
             r

@@ -5,10 +5,11 @@
 //! page, or a `scraper` DOM, must not stall the reactor). Receives the page
 //! text and its URL; hands back `Extracted`.
 //! Title and links come from a byte scanner (`scan`, several times cheaper
-//! than a tokenizer); a DOM is built only when `--select` fields need one,
-//! within bounds of depth, size and time (`dom`), and then title and links
-//! come from the DOM.
+//! than a tokenizer); a DOM is built only when `--select` fields or
+//! content (`--markdown`, `--text`: `content`) need one, within bounds of
+//! depth, size and time (`dom`), and then title and links come from the DOM.
 
+mod content;
 mod dom;
 mod entities;
 mod links;
@@ -16,6 +17,7 @@ mod scan;
 mod select;
 pub mod sitemap;
 
+pub use content::{Content, ContentOpts};
 pub use dom::{DomError, Limits as DomLimits};
 pub use links::Link;
 pub use select::FieldSpec;
@@ -29,23 +31,27 @@ pub struct Extracted {
     pub title: Option<String>,
     pub links: Vec<Link>,
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// When content was asked for.
+    pub content: Option<Content>,
 }
 
-/// Parses `html` (the page at `url`) and extracts title, links and `fields`.
-/// Without fields no DOM is built: the byte scanner gives title and links.
-/// A DOM is built within `limits` (`dom`); past them, the error says which.
+/// Parses `html` (the page at `url`) and extracts title, links, `fields`
+/// and `content`. Without fields or content no DOM is built: the byte
+/// scanner gives title and links. A DOM is built within `limits` (`dom`);
+/// past them, the error says which.
 pub fn extract(
     html: &str,
     url: &Url,
     fields: &[FieldSpec],
+    content: ContentOpts,
     limits: DomLimits,
 ) -> Result<Extracted, DomError> {
-    if fields.is_empty() {
+    if fields.is_empty() && !content.any() {
         let (title, links) = scan::scan(html, url);
         return Ok(Extracted {
             title,
             links,
-            fields: serde_json::Map::new(),
+            ..Extracted::default()
         });
     }
     let doc = dom::parse(html, limits)?;
@@ -53,6 +59,7 @@ pub fn extract(
         title: title(&doc),
         links: links::links(&doc, url),
         fields: select::fields(&doc, fields),
+        content: content.any().then(|| content::content(&doc, url, content)),
     })
 }
 
@@ -106,7 +113,11 @@ mod tests {
     #[test]
     fn titles() {
         let u = Url::parse("http://a.test/").unwrap();
-        let t = |html: &str| extract(html, &u, &[], DomLimits::default()).unwrap().title;
+        let t = |html: &str| {
+            extract(html, &u, &[], ContentOpts::default(), DomLimits::default())
+                .unwrap()
+                .title
+        };
         assert_eq!(
             t("<title>  Fish &amp; Chips \n </title>"),
             Some("Fish & Chips".into())
@@ -140,13 +151,27 @@ mod tests {
             r#"<title>unclosed <a href="/x">"#,
         ];
         for html in cases {
-            let fast = extract(html, &u, &[], DomLimits::default()).unwrap();
-            let dom =
-                extract(html, &u, std::slice::from_ref(&dummy), DomLimits::default()).unwrap();
+            let fast =
+                extract(html, &u, &[], ContentOpts::default(), DomLimits::default()).unwrap();
+            let dom = extract(
+                html,
+                &u,
+                std::slice::from_ref(&dummy),
+                ContentOpts::default(),
+                DomLimits::default(),
+            )
+            .unwrap();
             assert_eq!(fast.title, dom.title, "title of {html}");
             assert_eq!(fast.links, dom.links, "links of {html}");
         }
-        let decoys = extract(cases[2], &u, &[], DomLimits::default()).unwrap();
+        let decoys = extract(
+            cases[2],
+            &u,
+            &[],
+            ContentOpts::default(),
+            DomLimits::default(),
+        )
+        .unwrap();
         assert_eq!(decoys.links.len(), 1, "{:?}", decoys.links);
     }
 

@@ -73,7 +73,7 @@ impl PageStage {
 
     /// The record of a response, with what the store keeps of it.
     fn record(&self, item: &CrawlItem, status: u16, headers: &HeaderMap) -> (Record, PageMeta) {
-        let mut record = item.record(Some(status), &self.settings.empty_fields);
+        let mut record = item.record(Some(status), &self.settings.blank);
         record.content_type = header(headers, CONTENT_TYPE);
         let meta = PageMeta {
             etag: header(headers, ETAG),
@@ -85,7 +85,7 @@ impl PageStage {
 
     /// A finished item whose record is only an error (no response).
     pub fn error(&self, item: CrawlItem, err: PageError) -> Outcome {
-        let record = item.error_record(err, &self.settings.empty_fields);
+        let record = item.error_record(err, &self.settings.blank);
         let meta = PageMeta {
             kept: true,
             ..PageMeta::default()
@@ -112,7 +112,7 @@ impl PageStage {
     /// state stored, and its stored links are followed as if it had been
     /// downloaded.
     pub fn unchanged(&self, item: CrawlItem, exchange: Option<Box<Exchange>>) -> Outcome {
-        let mut record = item.record(Some(304), &self.settings.empty_fields);
+        let mut record = item.record(Some(304), &self.settings.blank);
         let mut follow = Vec::new();
         if let Some(prior) = &item.prior {
             record.content_type = prior.content_type.clone();
@@ -194,6 +194,13 @@ impl PageStage {
             if let Some(ex) = extracted {
                 record.title = ex.title;
                 record.fields = ex.fields;
+                if let Some(c) = ex.content {
+                    record.markdown = record.markdown.map(|_| c.markdown);
+                    record.text = record.text.map(|_| c.text);
+                    record.lang = Some(c.lang);
+                    record.description = Some(c.description);
+                    record.canonical = Some(c.canonical);
+                }
                 record.links.reserve(ex.links.len());
                 for (i, link) in ex.links.into_iter().enumerate() {
                     if link.nofollow {
@@ -279,7 +286,7 @@ impl PageStage {
         } = job;
         let bytes_len = bytes.len();
         let settings = self.settings.clone();
-        let dom = html && !settings.fields.is_empty();
+        let dom = html && (!settings.fields.is_empty() || settings.content.any());
         if dom && bytes_len > INLINE_PARSE_MAX {
             // The body's share goes back before the DOM's is asked for, so
             // no two pages wait on each other.
@@ -297,7 +304,8 @@ impl PageStage {
         };
         let work = move || {
             let text = charset::decode(&bytes, content_type.as_deref(), html);
-            let extracted = html.then(|| extract::extract(&text, &url, &settings.fields, limits));
+            let extracted = html
+                .then(|| extract::extract(&text, &url, &settings.fields, settings.content, limits));
             let text = settings.body.then(|| text.into_owned());
             (extracted, text)
         };
@@ -348,12 +356,12 @@ struct Parse {
     share: Option<budget::Share>,
 }
 
-/// A small page without `--select` fields is scanned in tens of
+/// A small page without `--select` fields or content is scanned in tens of
 /// microseconds: right where it was read, which spares two thread
 /// hand-offs. A large page or a DOM goes to the blocking pool, so the
 /// reactor never waits on one.
 fn parses_in_place(settings: &Settings, len: usize) -> bool {
-    settings.fields.is_empty() && len <= INLINE_PARSE_MAX
+    settings.fields.is_empty() && !settings.content.any() && len <= INLINE_PARSE_MAX
 }
 
 /// `Retry-After` of a final response (a 429/503 with no retries left still

@@ -1,0 +1,290 @@
+//! Where the main content is. First a semantic container (schema.org's
+//! `articleBody`, the largest `<article>`, `<main>`, a `class`/`id` such as
+//! `entry-content`), then Readability's scoring of paragraphs (each
+//! paragraph's length and commas go to its parent and, less and less, to
+//! four more ancestors; an ancestor's score is cut by its link density),
+//! and the wider of the two when one holds the other. When neither holds a
+//! fair part of the page's text, the page has no main content (an index,
+//! a gallery): the whole page is kept, boilerplate left out, and when even
+//! that is empty, the whole page.
+
+use std::collections::HashMap;
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Node};
+
+use super::clean::{Junk, POSITIVE_HINTS, hint_text, hinted};
+use super::stats::Stats;
+
+/// What to render: `roots` in order, and how much to leave out of them.
+pub(super) struct Kept<'a> {
+    pub roots: Vec<ElementRef<'a>>,
+    pub leave_out: LeaveOut,
+}
+
+/// How much of the kept subtrees is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LeaveOut {
+    /// Only what is never text (`--whole-page`, and the last fallback).
+    Invisible,
+    /// Boilerplate too (the whole page without its navigation).
+    Boilerplate,
+    /// Boilerplate and blocks made mostly of links (main content).
+    LinkBlocks,
+}
+
+impl<'a> Kept<'a> {
+    pub(super) fn whole(body: ElementRef<'a>) -> Kept<'a> {
+        Kept {
+            roots: vec![body],
+            leave_out: LeaveOut::Invisible,
+        }
+    }
+}
+
+/// `<body>`, or the root when there is none.
+pub(super) fn body(root: ElementRef<'_>) -> ElementRef<'_> {
+    root.children()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().name() == "body")
+        .unwrap_or(root)
+}
+
+/// Containers that name themselves as the content, in order of trust.
+const CONTAINER_HINTS: &[&str] = &[
+    "articlebody",
+    "article-body",
+    "article__body",
+    "article_body",
+    "article-content",
+    "article__content",
+    "articlecontent",
+    "article-text",
+    "entry-content",
+    "post-content",
+    "post-body",
+    "postbody",
+    "post-entry",
+    "story-body",
+    "storybody",
+    "story-content",
+    "single-content",
+    "content-body",
+    "main-content",
+    "maincontent",
+    "td-post-content",
+    "blog-post",
+];
+
+/// The main content of `body`, or the whole of it.
+pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Kept<'a> {
+    let total = stats.of(body.id()).plain();
+    let semantic = semantic(body, junk, stats);
+    let scored = scored(body, junk, stats);
+    let roots = match (semantic, scored) {
+        (Some(s), Some(r)) => {
+            let r_text: u32 = r.iter().map(|e| stats.of(e.id()).plain()).sum();
+            let s_text = stats.of(s.id()).plain();
+            let inside = r.iter().all(|e| e.ancestors().any(|a| a.id() == s.id()));
+            if inside || s_text >= r_text {
+                vec![s]
+            } else {
+                r
+            }
+        }
+        (Some(s), None) => vec![s],
+        (None, Some(r)) => r,
+        (None, None) => Vec::new(),
+    };
+    let kept: u32 = roots.iter().map(|e| stats.of(e.id()).plain()).sum();
+    if !roots.is_empty() && (kept >= 250 || 2 * kept >= total) {
+        return Kept {
+            roots,
+            leave_out: LeaveOut::LinkBlocks,
+        };
+    }
+    let leave_out = if total > 0 {
+        LeaveOut::Boilerplate
+    } else {
+        LeaveOut::Invisible
+    };
+    Kept {
+        roots: vec![body],
+        leave_out,
+    }
+}
+
+/// The element that says it is the content, when it holds a fair part of
+/// the page's text.
+fn semantic<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<ElementRef<'a>> {
+    let total = stats.of(body.id()).plain();
+    let mut best: [Option<(u32, ElementRef<'a>)>; 4] = [None; 4];
+    walk(body, junk, &mut |el| {
+        let v = el.value();
+        let tier = if v
+            .attr("itemprop")
+            .is_some_and(|p| p.contains("articleBody"))
+        {
+            0
+        } else if {
+            let h = hint_text(v);
+            !h.is_empty() && CONTAINER_HINTS.iter().any(|c| h.contains(c))
+        } {
+            1
+        } else if v.name() == "article" {
+            2
+        } else if v.name() == "main" || v.attr("role").is_some_and(|r| r == "main") {
+            3
+        } else {
+            return;
+        };
+        let text = stats.of(el.id()).plain();
+        if best[tier].is_none_or(|(t, _)| text > t) {
+            best[tier] = Some((text, el));
+        }
+    });
+    best.into_iter()
+        .flatten()
+        .find(|(text, _)| *text >= 200 && (*text >= 1_000 || 4 * *text >= total))
+        .map(|(_, el)| el)
+}
+
+/// Readability's candidate and the siblings that belong with it.
+fn scored<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Vec<ElementRef<'a>>> {
+    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    walk(body, junk, &mut |el| {
+        if !paragraph(el) {
+            return;
+        }
+        let text = text_of(el, junk);
+        let len = text.chars().filter(|c| !c.is_whitespace()).count();
+        if len < 25 {
+            return;
+        }
+        let commas = text.matches([',', '，', '、', '،']).count();
+        let score = 1.0 + commas as f64 + (len as f64 / 100.0).min(3.0);
+        for (level, anc) in el.ancestors().take(5).enumerate() {
+            let Some(a) = ElementRef::wrap(anc) else {
+                break;
+            };
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f64 * 3.0,
+            };
+            *scores.entry(anc.id()).or_insert_with(|| initial(a)) += score / divider;
+            if anc.id() == body.id() {
+                break;
+            }
+        }
+    });
+    let tree = body.tree();
+    let final_score = |id: NodeId, s: f64| s * (1.0 - stats.of(id).link_density());
+    let (top_id, top_score) = scores
+        .iter()
+        .map(|(id, s)| (*id, final_score(*id, *s)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let mut top = ElementRef::wrap(tree.get(top_id)?)?;
+    // A lone child stands for its parent.
+    while let Some(parent) = top.parent().and_then(ElementRef::wrap) {
+        if parent.id() == body.id() || parent.children().filter_map(ElementRef::wrap).count() != 1 {
+            break;
+        }
+        top = parent;
+    }
+    let Some(parent) = top.parent().and_then(ElementRef::wrap) else {
+        return Some(vec![top]);
+    };
+    let threshold = (top_score * 0.2).max(10.0);
+    let top_class = top.value().attr("class");
+    let mut kept = Vec::new();
+    for sib in parent.children().filter_map(ElementRef::wrap) {
+        if sib.id() == top.id() {
+            kept.push(sib);
+            continue;
+        }
+        if junk.get(sib.id()).is_some() {
+            continue;
+        }
+        let mut s = scores
+            .get(&sib.id())
+            .map_or(0.0, |s| final_score(sib.id(), *s));
+        if top_class.is_some() && sib.value().attr("class") == top_class {
+            s += top_score * 0.2;
+        }
+        let c = stats.of(sib.id());
+        let belongs = s >= threshold
+            || sib.value().name() == "p" && {
+                let d = c.link_density();
+                c.text > 80 && d < 0.25
+                    || c.text > 0 && d == 0.0 && text_of(sib, junk).trim_end().ends_with('.')
+            };
+        if belongs {
+            kept.push(sib);
+        }
+    }
+    Some(kept)
+}
+
+/// Readability's head start by tag and hints.
+fn initial(el: ElementRef<'_>) -> f64 {
+    let v = el.value();
+    let by_tag = match v.name() {
+        "div" | "article" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    };
+    let hints = hint_text(v);
+    let by_hint = if POSITIVE_HINTS.iter().any(|h| hinted(&hints, h)) {
+        25.0
+    } else {
+        0.0
+    };
+    by_tag + by_hint
+}
+
+/// Elements whose text Readability scores: paragraphs, and containers
+/// with no block inside (text written straight into a `<div>`).
+fn paragraph(el: ElementRef<'_>) -> bool {
+    match el.value().name() {
+        "p" | "pre" | "td" => true,
+        "div" | "section" | "span" | "font" | "center" => !el
+            .children()
+            .filter_map(ElementRef::wrap)
+            .any(|c| super::render::is_block(c.value().name())),
+        _ => false,
+    }
+}
+
+/// Visits every element under `root` that is not left out, parents first.
+fn walk<'a>(root: ElementRef<'a>, junk: &Junk, visit: &mut impl FnMut(ElementRef<'a>)) {
+    let mut stack = vec![root];
+    while let Some(el) = stack.pop() {
+        visit(el);
+        let children: Vec<_> = el
+            .children()
+            .filter(|c| !junk.contains(*c))
+            .filter_map(ElementRef::wrap)
+            .collect();
+        stack.extend(children.into_iter().rev());
+    }
+}
+
+/// The text of `el`, left-out subtrees left out.
+pub(super) fn text_of(el: ElementRef<'_>, junk: &Junk) -> String {
+    let mut out = String::new();
+    let mut stack = vec![*el];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(_) if !junk.contains(node) => {
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev());
+            }
+            _ => {}
+        }
+    }
+    out
+}

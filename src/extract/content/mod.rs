@@ -1,0 +1,75 @@
+//! Content for pipelines: the main content of a page (`--markdown`,
+//! `--text`), or its whole `<body>` (`--whole-page`), and the page's
+//! `lang`, `description` and `canonical`.
+//!
+//! Runs on a DOM built by `dom` (bounded), on the blocking pool. Along the
+//! way: `clean` says which elements are never content (scripts, navigation,
+//! cookie banners, hidden elements, class and id hints); `stats` counts
+//! each element's text and link text once; `locate` finds the element that
+//! holds the main content (semantic containers first, then scoring of
+//! paragraphs as Readability does) and falls back to the whole page when
+//! none holds enough of its text; `render` writes what is kept as
+//! GitHub-flavoured Markdown or plain text, links and images absolute;
+//! `meta` reads the head.
+
+mod clean;
+mod locate;
+mod meta;
+mod render;
+mod stats;
+
+use scraper::Html;
+use url::Url;
+
+/// What content a run asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContentOpts {
+    pub markdown: bool,
+    pub text: bool,
+    /// The whole `<body>`, not its main content.
+    pub whole_page: bool,
+}
+
+impl ContentOpts {
+    /// Whether any content is asked for.
+    pub fn any(&self) -> bool {
+        self.markdown || self.text
+    }
+}
+
+/// The content fields of one page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Content {
+    pub markdown: Option<String>,
+    pub text: Option<String>,
+    pub lang: Option<String>,
+    pub description: Option<String>,
+    pub canonical: Option<String>,
+}
+
+/// The content `opts` asks for of `doc`, the page at `url`.
+pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
+    let head = meta::read(doc, url);
+    let body = locate::body(doc.root_element());
+    let mut junk = clean::Junk::find(doc);
+    let before_hints = stats::Stats::count(doc, &junk);
+    junk.add_hinted(body, &before_hints);
+    let stats = stats::Stats::count(doc, &junk);
+    let kept = if opts.whole_page {
+        locate::Kept::whole(body)
+    } else {
+        locate::main_content(body, &junk, &stats)
+    };
+    let base = head.base.as_ref().unwrap_or(url);
+    let render = |mode| render::render(&kept, &junk, &stats, base, mode);
+    Content {
+        markdown: opts.markdown.then(|| render(render::Mode::Markdown)),
+        text: opts.text.then(|| render(render::Mode::Text)),
+        lang: head.lang,
+        description: head.description,
+        canonical: head.canonical,
+    }
+}
+
+#[cfg(test)]
+mod tests;
