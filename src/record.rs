@@ -294,10 +294,19 @@ mod tests {
         let mut fields = serde_json::Map::new();
         fields.insert("price".into(), serde_json::Value::Null);
         fields.insert("tags".into(), serde_json::Value::Array(Vec::new()));
-        let fetched = item.record(Some(200), &fields);
-        let failed = item.error_record(PageError::new(ErrorKind::Connect, "refused"), &fields);
+        let blank = Blank {
+            fields: fields.clone(),
+            markdown: true,
+            text: false,
+        };
+        let fetched = item.record(Some(200), &blank);
+        let failed = item.error_record(PageError::new(ErrorKind::Connect, "refused"), &blank);
         for r in [&fetched, &failed] {
             assert_eq!(r.fields, fields, "one key per field, also on errors");
+            let json = serde_json::to_value(r).unwrap();
+            assert!(json["markdown"].is_null() && json.get("markdown").is_some());
+            assert!(json.get("text").is_none(), "only what was asked for");
+            assert!(json.get("lang").is_some_and(serde_json::Value::is_null));
             assert_eq!(
                 (r.url.as_str(), r.depth, r.attempts),
                 ("http://a.test/x", 1, 2)

@@ -208,6 +208,8 @@ fn sinks(settings: &Settings) -> Result<Vec<Box<dyn Sink>>, SinkError> {
         field_names: settings.fields.iter().map(|f| f.name.clone()).collect(),
         with_body: settings.body,
         with_saved: settings.save.is_some(),
+        with_markdown: settings.content.markdown,
+        with_text: settings.content.text,
         // A resumed run, or a worker of a shared crawl started again, adds
         // to what earlier runs wrote.
         append: settings.state.is_some() || settings.redis.is_some(),

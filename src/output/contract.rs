@@ -50,7 +50,7 @@ fn page(path: &str) -> Finished {
         None,
         0,
     );
-    let mut record = item.record(Some(200), &serde_json::Map::new());
+    let mut record = item.record(Some(200), &crate::record::Blank::default());
     record.title = Some(format!("title of {path}"));
     Finished {
         record,
@@ -66,6 +66,8 @@ fn records_sink(format: Format, out: &Output) -> Box<dyn Sink> {
         field_names: Vec::new(),
         with_body: false,
         with_saved: false,
+        with_markdown: false,
+        with_text: false,
         append: false,
         changed_only: false,
     };
@@ -144,6 +146,8 @@ fn changed_only_leaves_out_unchanged_records() {
         field_names: Vec::new(),
         with_body: false,
         with_saved: false,
+        with_markdown: false,
+        with_text: false,
         append: false,
         changed_only: true,
     };

@@ -1,6 +1,7 @@
 //! Record encodings: JSON Lines (one object a line) and CSV (a header row,
-//! the scalar columns, then one column per `--select` field). Pure: bytes
-//! are appended to a buffer the writer owns.
+//! the scalar columns, the columns of what was asked for — body, saved path,
+//! content — then one column per `--select` field). Pure: bytes are
+//! appended to a buffer the writer owns.
 
 use std::io;
 
@@ -10,12 +11,21 @@ use crate::record::Record;
 /// Turns records into bytes: JSON Lines, or CSV with a header row.
 pub enum Encoder {
     Jsonl,
-    Csv {
-        fields: Vec<String>,
-        with_body: bool,
-        /// A `saved` column (`--save`).
-        with_saved: bool,
-    },
+    Csv(Columns),
+}
+
+/// The CSV columns besides the scalar ones.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    /// `--select` names.
+    pub fields: Vec<String>,
+    pub body: bool,
+    /// A `saved` column (`--save`).
+    pub saved: bool,
+    /// `--markdown`, `--text`: their columns, and `lang`, `description`,
+    /// `canonical` with either.
+    pub markdown: bool,
+    pub text: bool,
 }
 
 const CSV_COLUMNS: [&str; 14] = [
@@ -36,35 +46,35 @@ const CSV_COLUMNS: [&str; 14] = [
 ];
 
 impl Encoder {
-    pub fn new(format: Format, fields: Vec<String>, with_body: bool, with_saved: bool) -> Encoder {
+    pub fn new(format: Format, columns: Columns) -> Encoder {
         match format {
             Format::Jsonl => Encoder::Jsonl,
-            Format::Csv => Encoder::Csv {
-                fields,
-                with_body,
-                with_saved,
-            },
+            Format::Csv => Encoder::Csv(columns),
         }
     }
 
     pub fn header(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
-        let Encoder::Csv {
-            fields,
-            with_body,
-            with_saved,
-        } = self
-        else {
+        let Encoder::Csv(c) = self else {
             return Ok(());
         };
         let mut row: Vec<&str> = CSV_COLUMNS.to_vec();
         row.push("unchanged");
-        if *with_body {
+        if c.body {
             row.push("body");
         }
-        if *with_saved {
+        if c.saved {
             row.push("saved");
         }
-        row.extend(fields.iter().map(String::as_str));
+        if c.markdown {
+            row.push("markdown");
+        }
+        if c.text {
+            row.push("text");
+        }
+        if c.markdown || c.text {
+            row.extend(["lang", "description", "canonical"]);
+        }
+        row.extend(c.fields.iter().map(String::as_str));
         csv_row(&row, buf)
     }
 
@@ -75,11 +85,7 @@ impl Encoder {
                 buf.push(b'\n');
                 Ok(())
             }
-            Encoder::Csv {
-                fields,
-                with_body,
-                with_saved,
-            } => {
+            Encoder::Csv(c) => {
                 let opt = |v: Option<String>| v.unwrap_or_default();
                 let mut row = vec![
                     r.url.clone(),
@@ -98,13 +104,27 @@ impl Encoder {
                     opt(r.error.as_ref().map(|e| e.message.clone())),
                     opt(r.unchanged.map(|u| u.to_string())),
                 ];
-                if *with_body {
+                if c.body {
                     row.push(opt(r.body.clone()));
                 }
-                if *with_saved {
+                if c.saved {
                     row.push(opt(r.saved.clone()));
                 }
-                for name in fields.iter() {
+                let content = |v: &Option<Option<String>>| v.clone().flatten().unwrap_or_default();
+                if c.markdown {
+                    row.push(content(&r.markdown));
+                }
+                if c.text {
+                    row.push(content(&r.text));
+                }
+                if c.markdown || c.text {
+                    row.extend([
+                        content(&r.lang),
+                        content(&r.description),
+                        content(&r.canonical),
+                    ]);
+                }
+                for name in c.fields.iter() {
                     row.push(match r.fields.get(name) {
                         None | Some(serde_json::Value::Null) => String::new(),
                         Some(serde_json::Value::String(s)) => s.clone(),

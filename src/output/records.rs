@@ -10,7 +10,7 @@ use std::fs::OpenOptions;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::encode::Encoder;
+use super::encode::{Columns, Encoder};
 use super::{Finished, Flushed, Sink, SinkError};
 use crate::options::Format;
 
@@ -24,6 +24,10 @@ pub struct OutputSpec {
     pub with_body: bool,
     /// A `saved` column in CSV (`--save`).
     pub with_saved: bool,
+    /// `markdown` and `text` columns in CSV, with `lang`, `description`
+    /// and `canonical` when either is there.
+    pub with_markdown: bool,
+    pub with_text: bool,
     /// Append to `path` instead of truncating it (resuming with `--state`).
     pub append: bool,
     /// Leave out records of unchanged pages.
@@ -80,9 +84,13 @@ impl RecordSink {
     ) -> Result<RecordSink, SinkError> {
         let mut encoder = Encoder::new(
             spec.format,
-            spec.field_names,
-            spec.with_body,
-            spec.with_saved,
+            Columns {
+                fields: spec.field_names,
+                body: spec.with_body,
+                saved: spec.with_saved,
+                markdown: spec.with_markdown,
+                text: spec.with_text,
+            },
         );
         let mut buf = Vec::with_capacity(BATCH);
         if header {

@@ -130,7 +130,7 @@ mod tests {
             0,
         );
         let mut s = Stats::default();
-        let empty = serde_json::Map::new();
+        let empty = crate::record::Blank::default();
         let mut ok = item.record(Some(200), &empty);
         ok.bytes = 2048;
         s.add(&ok);

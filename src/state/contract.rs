@@ -36,7 +36,7 @@ fn record_of(fresh: &Fresh) -> crate::record::Record {
 }
 
 fn item_record(item: &CrawlItem) -> crate::record::Record {
-    let mut r = item.record(Some(200), &serde_json::Map::new());
+    let mut r = item.record(Some(200), &crate::record::Blank::default());
     r.links = vec!["http://a.test/linked".into()];
     r
 }

@@ -323,8 +323,10 @@ impl Renderer<'_> {
             if self.skipped(c) {
                 continue;
             }
+            // Tight lists: an item's blocks (a paragraph, a nested list)
+            // go on lines of their own, not paragraphs.
             let inner = if c.value().name() == "li" {
-                self.sub(c).join("\n\n")
+                self.sub(c).join("\n")
             } else {
                 let mut b = Blocks::default();
                 self.element(c, &mut b);

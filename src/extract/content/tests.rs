@@ -1,1 +1,246 @@
+//! Content extraction on pages written here, one for each kind of element.
 
+use super::*;
+use crate::extract::dom;
+
+fn run(html: &str, opts: ContentOpts) -> Content {
+    let doc = dom::parse(html, dom::Limits::default()).unwrap();
+    let url = Url::parse("https://site.test/news/story.html").unwrap();
+    content(&doc, &url, opts)
+}
+
+fn markdown(html: &str) -> String {
+    run(
+        html,
+        ContentOpts {
+            markdown: true,
+            ..ContentOpts::default()
+        },
+    )
+    .markdown
+    .unwrap()
+}
+
+fn text(html: &str) -> String {
+    run(
+        html,
+        ContentOpts {
+            text: true,
+            ..ContentOpts::default()
+        },
+    )
+    .text
+    .unwrap()
+}
+
+const PROSE: &str = "Fish and chips is a hot dish of English origin, consisting of fried fish in \
+    batter, served with chips. It is a common take-away food, and one of the first.";
+
+fn article_page(article: &str) -> String {
+    format!(
+        r#"<html lang="en-GB"><head><title>T</title>
+        <meta name="description" content=" About   fish ">
+        <link rel="canonical" href="/canonical/story">
+        <script>document.write("script text")</script><style>p {{ color: red }}</style></head>
+        <body>
+        <nav><a href="/">Home</a> <a href="/news">News</a></nav>
+        <header class="site-header"><a href="/">Site logo</a> <p>Site tagline</p></header>
+        <div id="cookie-banner">We use cookies to improve your experience. <button>Accept</button></div>
+        <div class="share-bar"><a href="https://social.test/share">Share this</a></div>
+        <article>{article}</article>
+        <aside><h3>Sidebar heading</h3><p>{PROSE} Sidebar.</p></aside>
+        <div class="comments"><p>{PROSE} A comment.</p></div>
+        <footer><p>Copyright footer text</p></footer>
+        <script>var tracking = "script in body";</script>
+        </body></html>"#
+    )
+}
+
+#[test]
+fn boilerplate_is_left_out_and_the_article_kept() {
+    let page = article_page(&format!("<h1>Fish</h1><p>{PROSE}</p><p>Second {PROSE}</p>"));
+    let md = markdown(&page);
+    assert!(md.starts_with("# Fish\n\nFish and chips"), "{md}");
+    assert!(md.contains("Second Fish and chips"), "{md}");
+    for gone in [
+        "Home",
+        "Site logo",
+        "Site tagline",
+        "cookies",
+        "Accept",
+        "Share this",
+        "Sidebar",
+        "A comment",
+        "Copyright",
+        "script",
+        "color",
+    ] {
+        assert!(!md.contains(gone), "{gone:?} in {md}");
+    }
+}
+
+#[test]
+fn head_fields() {
+    let c = run(&article_page("<p>x</p>"), ContentOpts::default());
+    assert_eq!(c.lang.as_deref(), Some("en-GB"));
+    assert_eq!(c.description.as_deref(), Some("About fish"));
+    assert_eq!(
+        c.canonical.as_deref(),
+        Some("https://site.test/canonical/story")
+    );
+    let bare = run("<p>x</p>", ContentOpts::default());
+    assert_eq!(
+        (bare.lang, bare.description, bare.canonical),
+        (None, None, None)
+    );
+    let og = run(
+        r#"<html><head><meta property="og:description" content="From OG">
+        <meta http-equiv="Content-Language" content="de, en"></head></html>"#,
+        ContentOpts::default(),
+    );
+    assert_eq!(og.description.as_deref(), Some("From OG"));
+    assert_eq!(og.lang.as_deref(), Some("de"));
+}
+
+#[test]
+fn lists_tables_code_and_emphasis_are_markdown() {
+    let page = article_page(&format!(
+        r#"<p>{PROSE}</p>
+        <ul><li>Cod</li><li>Haddock, <strong>mostly</strong><ul><li>Smoked</li></ul></li></ul>
+        <ol start="3"><li>Batter</li><li>Fry</li></ol>
+        <pre><code class="language-python">def fry(fish):
+    return fish
+</code></pre>
+        <p>Call <code>fry()</code> with <em>fresh</em> fish.</p>
+        <table><thead><tr><th>Fish</th><th>Price</th></tr></thead>
+        <tbody><tr><td>Cod</td><td>5 | 6</td></tr><tr><td>Plaice</td><td>7</td></tr></tbody></table>
+        <blockquote><p>Quoted {PROSE}</p></blockquote>"#
+    ));
+    let md = markdown(&page);
+    for want in [
+        "- Cod\n- Haddock, **mostly**\n  - Smoked",
+        "3. Batter\n4. Fry",
+        "```python\ndef fry(fish):\n    return fish\n```",
+        "Call `fry()` with *fresh* fish.",
+        "| Fish | Price |\n| --- | --- |\n| Cod | 5 \\| 6 |\n| Plaice | 7 |",
+        "> Quoted Fish and chips",
+    ] {
+        assert!(md.contains(want), "{want:?} not in\n{md}");
+    }
+    let t = text(&page);
+    assert!(t.contains("Haddock, mostly"), "{t}");
+    assert!(t.contains("def fry(fish):\n    return fish"), "{t}");
+    assert!(t.contains("Cod\t5 | 6"), "{t}");
+    assert!(
+        !t.contains("**") && !t.contains("```") && !t.contains("| ---"),
+        "{t}"
+    );
+}
+
+#[test]
+fn links_and_images_are_absolute_and_empty_ones_dropped() {
+    let page = article_page(&format!(
+        r#"<p>{PROSE} See <a href="../about.html#team">the team</a>, <a href="mailto:a@site.test">mail</a>,
+        <a href="javascript:void(0)">a script</a> and <a href="/empty"></a><a href="/icon"><img src="/i.png" alt=""></a>.</p>
+        <p><img src="photo.jpg" alt="A fish"><img src="/pixel.gif" width="1" height="1" alt="pixel">
+        <img src="data:image/gif;base64,R0lGOD" alt="inline"></p>"#
+    ));
+    let md = markdown(&page);
+    assert!(
+        md.contains("[the team](https://site.test/about.html#team)"),
+        "{md}"
+    );
+    assert!(md.contains("[mail](mailto:a@site.test)"), "{md}");
+    assert!(
+        md.contains(" a script and"),
+        "javascript: links keep their text: {md}"
+    );
+    assert!(!md.contains("/empty"), "{md}");
+    assert!(
+        md.contains("![A fish](https://site.test/news/photo.jpg)"),
+        "{md}"
+    );
+    assert!(!md.contains("pixel") && !md.contains("data:"), "{md}");
+    assert!(
+        !md.replace("![](", "").contains("[]("),
+        "no empty link text: {md}"
+    );
+    assert!(
+        md.contains("[![](https://site.test/i.png)](https://site.test/icon)"),
+        "{md}"
+    );
+}
+
+#[test]
+fn an_index_page_falls_back_to_the_whole_page() {
+    let items: String = (0..30)
+        .map(|i| format!("<li><a href=\"/p/{i}\">Story number {i}</a></li>"))
+        .collect();
+    let page = format!(
+        "<html><body><h1>Index</h1><ul>{items}</ul><nav><a href=/>Home</a></nav></body></html>"
+    );
+    let md = markdown(&page);
+    assert!(md.contains("# Index"), "{md}");
+    assert!(
+        md.contains("- [Story number 29](https://site.test/p/29)"),
+        "{md}"
+    );
+    assert!(!md.contains("Home"), "boilerplate is still left out: {md}");
+}
+
+#[test]
+fn a_page_of_text_is_never_empty() {
+    // All of it is navigation: the whole page, not nothing.
+    let md =
+        markdown("<html><body><nav><a href=/a>Only</a> <a href=/b>links</a></nav></body></html>");
+    assert_eq!(
+        md,
+        "[Only](https://site.test/a) [links](https://site.test/b)"
+    );
+    assert_eq!(markdown("<p>Just a line.</p>"), "Just a line.");
+    assert_eq!(markdown("<html><body></body></html>"), "");
+}
+
+#[test]
+fn whole_page_keeps_navigation_but_not_scripts() {
+    let page = article_page(&format!("<p>{PROSE}</p>"));
+    let c = run(
+        &page,
+        ContentOpts {
+            text: true,
+            whole_page: true,
+            ..ContentOpts::default()
+        },
+    );
+    let t = c.text.unwrap();
+    for kept in [
+        "Home",
+        "Site tagline",
+        "Sidebar heading",
+        "Copyright footer text",
+        "Fish and chips",
+    ] {
+        assert!(t.contains(kept), "{kept:?} not in {t}");
+    }
+    assert!(!t.contains("script") && !t.contains("Accept"), "{t}");
+}
+
+#[test]
+fn markdown_characters_in_text_are_escaped() {
+    let md =
+        markdown("<p>a *star* [link] snake_case _under_ \\ back `tick`</p><p># not a heading</p>");
+    assert_eq!(
+        md,
+        "a \\*star\\* \\[link\\] snake_case \\_under\\_ \\\\ back \\`tick\\`\n\n\\# not a heading"
+    );
+}
+
+#[test]
+fn layout_tables_are_blocks_not_tables() {
+    let page = format!(
+        "<table><tr><td><p>{PROSE}</p><p>Second {PROSE}</p></td><td><p>Other column</p></td></tr></table>"
+    );
+    let md = markdown(&page);
+    assert!(!md.contains('|'), "{md}");
+    assert!(md.contains("Second Fish"), "{md}");
+}
