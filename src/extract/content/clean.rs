@@ -150,7 +150,7 @@ impl Junk {
 
     /// Adds the elements hinted away by `class` or `id`, unless they hold
     /// more than half of the text of `body` (a wrapper called
-    /// `page has-sidebar`).
+    /// `page has-sidebar`) or an `<article>`, `<main>` or `articleBody`.
     pub(super) fn add_hinted(&mut self, body: ElementRef<'_>, stats: &Stats) {
         let total = stats.of(body.id()).text;
         let mut stack = vec![*body];
@@ -162,7 +162,10 @@ impl Junk {
                 let Some(el) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if hinted_away(el.value()) && 2 * stats.of(child.id()).text <= total {
+                if hinted_away(el.value())
+                    && 2 * stats.of(child.id()).text <= total
+                    && !holds_content(el)
+                {
                     self.set.insert(child.id(), Kind::Boilerplate);
                 } else {
                     stack.push(child);
@@ -215,6 +218,16 @@ fn hinted_away(el: &Element) -> bool {
         && (STRONG_HINTS.iter().any(|h| hinted(&hints, h))
             || WEAK_HINTS.iter().any(|h| hinted(&hints, h))
                 && !POSITIVE_HINTS.iter().any(|h| hinted(&hints, h)))
+}
+
+/// Whether `el` holds an element that says it is the content: a hint on
+/// the wrapper (`wide-banner-placeholder`) does not outweigh that.
+fn holds_content(el: ElementRef<'_>) -> bool {
+    el.descendants().filter_map(ElementRef::wrap).any(|d| {
+        let v = d.value();
+        matches!(v.name(), "article" | "main")
+            || v.attr("itemprop").is_some_and(|p| p.contains("articleBody"))
+    })
 }
 
 /// `hidden`, `aria-hidden="true"`, or `display: none` / `visibility: hidden` inline.

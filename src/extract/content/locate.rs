@@ -40,6 +40,13 @@ impl<'a> Kept<'a> {
             leave_out: LeaveOut::Invisible,
         }
     }
+
+    pub(super) fn without_boilerplate(body: ElementRef<'a>) -> Kept<'a> {
+        Kept {
+            roots: vec![body],
+            leave_out: LeaveOut::Boilerplate,
+        }
+    }
 }
 
 /// `<body>`, or the root when there is none.
@@ -103,15 +110,7 @@ pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats)
             leave_out: LeaveOut::LinkBlocks,
         };
     }
-    let leave_out = if total > 0 {
-        LeaveOut::Boilerplate
-    } else {
-        LeaveOut::Invisible
-    };
-    Kept {
-        roots: vec![body],
-        leave_out,
-    }
+    Kept::without_boilerplate(body)
 }
 
 /// The element that says it is the content, when it holds a fair part of

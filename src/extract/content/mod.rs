@@ -61,7 +61,19 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
         locate::main_content(body, &junk, &stats)
     };
     let base = head.base.as_ref().unwrap_or(url);
-    let render = |mode| render::render(&kept, &junk, &stats, base, mode);
+    // What is kept may render to nothing (all of it links, or hidden):
+    // then the whole page without boilerplate, then the whole page.
+    let fallbacks = [
+        locate::Kept::without_boilerplate(body),
+        locate::Kept::whole(body),
+    ];
+    let render = |mode| {
+        std::iter::once(&kept)
+            .chain(&fallbacks)
+            .map(|k| render::render(k, &junk, &stats, base, mode))
+            .find(|r| !r.is_empty())
+            .unwrap_or_default()
+    };
     Content {
         markdown: opts.markdown.then(|| render(render::Mode::Markdown)),
         text: opts.text.then(|| render(render::Mode::Text)),
