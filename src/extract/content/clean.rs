@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+
 use ego_tree::{NodeId, NodeRef};
 use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
@@ -127,9 +128,8 @@ pub(super) const POSITIVE_HINTS: &[&str] = &[
 ];
 
 impl Junk {
-    /// Walks `doc`: every element that is invisible, or boilerplate by
-    /// tag or role.
-    pub(super) fn find(doc: &Html) -> Junk {
+    /// Walks `doc`: every element that is invisible.
+    pub(super) fn invisible(doc: &Html) -> Junk {
         let mut junk = Junk::default();
         let mut stack = vec![*doc.root_element()];
         while let Some(node) = stack.pop() {
@@ -137,41 +137,47 @@ impl Junk {
                 let Some(el) = ElementRef::wrap(child) else {
                     continue;
                 };
-                match kind(el.value()) {
-                    Some(k) => {
-                        junk.set.insert(child.id(), k);
-                    }
-                    None => stack.push(child),
+                if invisible(el.value()) {
+                    junk.set.insert(child.id(), Kind::Invisible);
+                } else {
+                    stack.push(child);
                 }
             }
         }
         junk
     }
 
-    /// Adds the elements hinted away by `class` or `id`, unless they hold
-    /// more than half of the text of `body` (a wrapper called
-    /// `page has-sidebar`) or an `<article>`, `<main>` or `articleBody`.
-    pub(super) fn add_hinted(&mut self, body: ElementRef<'_>, stats: &Stats) {
+    /// This and the boilerplate under `body`: by tag and role, and with
+    /// `hints`, by `class` and `id`. An element that holds more than half
+    /// of the text of `body` (`stats`: without the invisible), or an
+    /// `<article>`, `<main>` or `articleBody`, is never boilerplate: a
+    /// `<header>` left open, or a wrapper called `page has-sidebar`, holds
+    /// the page.
+    pub(super) fn with_boilerplate(&self, body: ElementRef<'_>, stats: &Stats, hints: bool) -> Junk {
+        let mut junk = Junk {
+            set: self.set.clone(),
+        };
         let total = stats.of(body.id()).text;
         let mut stack = vec![*body];
         while let Some(node) = stack.pop() {
             for child in node.children() {
-                if self.set.contains_key(&child.id()) {
+                if junk.set.contains_key(&child.id()) {
                     continue;
                 }
                 let Some(el) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if hinted_away(el.value())
+                if boilerplate(el.value(), hints)
                     && 2 * stats.of(child.id()).text <= total
                     && !holds_content(el)
                 {
-                    self.set.insert(child.id(), Kind::Boilerplate);
+                    junk.set.insert(child.id(), Kind::Boilerplate);
                 } else {
                     stack.push(child);
                 }
             }
         }
+        junk
     }
 
     /// How `node` is left out, if it is the top of a left-out subtree.
@@ -185,39 +191,34 @@ impl Junk {
     }
 }
 
-/// How `el` is left out by its own tag and attributes.
-fn kind(el: &Element) -> Option<Kind> {
-    let name = el.name();
-    if INVISIBLE_TAGS.contains(&name) || hidden(el) {
-        return Some(Kind::Invisible);
-    }
-    if BOILERPLATE_TAGS.contains(&name) {
-        return Some(Kind::Boilerplate);
-    }
-    if let Some(role) = el.attr("role")
-        && BOILERPLATE_ROLES
-            .iter()
-            .any(|r| role.eq_ignore_ascii_case(r))
-    {
-        return Some(Kind::Boilerplate);
-    }
-    None
+/// Never shown as text.
+fn invisible(el: &Element) -> bool {
+    INVISIBLE_TAGS.contains(&el.name()) || hidden(el)
 }
 
-/// Whether `class` or `id` of `el` says it is not content (or it is a
-/// `<header>`).
-fn hinted_away(el: &Element) -> bool {
-    if matches!(el.name(), "body" | "html" | "article" | "main") {
-        return false;
-    }
-    if el.name() == "header" {
+/// Around the content by tag or role, or (with `hints`) by what `class`
+/// or `id` says.
+fn boilerplate(el: &Element, hints: bool) -> bool {
+    let name = el.name();
+    if BOILERPLATE_TAGS.contains(&name) {
         return true;
     }
-    let hints = hint_text(el);
-    !hints.is_empty()
-        && (STRONG_HINTS.iter().any(|h| hinted(&hints, h))
-            || WEAK_HINTS.iter().any(|h| hinted(&hints, h))
-                && !POSITIVE_HINTS.iter().any(|h| hinted(&hints, h)))
+    if let Some(role) = el.attr("role")
+        && BOILERPLATE_ROLES.iter().any(|r| role.eq_ignore_ascii_case(r))
+    {
+        return true;
+    }
+    if !hints || matches!(name, "body" | "html" | "article" | "main") {
+        return false;
+    }
+    if name == "header" {
+        return true;
+    }
+    let text = hint_text(el);
+    !text.is_empty()
+        && (STRONG_HINTS.iter().any(|h| hinted(&text, h))
+            || WEAK_HINTS.iter().any(|h| hinted(&text, h))
+                && !POSITIVE_HINTS.iter().any(|h| hinted(&text, h)))
 }
 
 /// Whether `el` holds an element that says it is the content: a hint on

@@ -41,6 +41,15 @@ impl<'a> Kept<'a> {
         }
     }
 
+    /// Text outside links in what is kept.
+    pub(super) fn plain(&self, stats: &Stats) -> u32 {
+        if self.roots.len() == 1 && self.leave_out != LeaveOut::LinkBlocks {
+            // The whole page: not the main content.
+            return 0;
+        }
+        self.roots.iter().map(|e| stats.of(e.id()).plain()).sum()
+    }
+
     pub(super) fn without_boilerplate(body: ElementRef<'a>) -> Kept<'a> {
         Kept {
             roots: vec![body],
@@ -88,7 +97,7 @@ pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats)
     let total = stats.of(body.id()).plain();
     let semantic = semantic(body, junk, stats);
     let scored = scored(body, junk, stats);
-    let roots = match (semantic, scored) {
+    let roots = match (semantic, scored.clone()) {
         (Some(s), Some(r)) => {
             let r_text: u32 = r.iter().map(|e| stats.of(e.id()).plain()).sum();
             let s_text = stats.of(s.id()).plain();
@@ -104,6 +113,12 @@ pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats)
         (None, None) => Vec::new(),
     };
     let kept: u32 = roots.iter().map(|e| stats.of(e.id()).plain()).sum();
+    if std::env::var_os("TRAWL_CONTENT_DEBUG").is_some() {
+        let d = |e: &ElementRef<'_>| format!("<{} class={:?} id={:?}> plain={} text={}", e.value().name(), e.value().attr("class"), e.value().attr("id"), stats.of(e.id()).plain(), stats.of(e.id()).text);
+        eprintln!("total {total}; semantic {:?}", semantic.as_ref().map(d));
+        eprintln!("scored {:?}", scored.as_ref().map(|r| r.iter().map(d).collect::<Vec<_>>()));
+        eprintln!("roots {:?}", roots.iter().map(d).collect::<Vec<_>>());
+    }
     if !roots.is_empty() && (kept >= 250 || 2 * kept >= total) {
         return Kept {
             roots,

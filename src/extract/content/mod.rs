@@ -21,6 +21,10 @@ mod stats;
 use scraper::Html;
 use url::Url;
 
+/// Main content shorter than this (characters besides whitespace, outside
+/// links) is looked for again without class and id hints.
+const ENOUGH: u32 = 500;
+
 /// What content a run asks for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ContentOpts {
@@ -51,14 +55,30 @@ pub struct Content {
 pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
     let head = meta::read(doc, url);
     let body = locate::body(doc.root_element());
-    let mut junk = clean::Junk::find(doc);
-    let before_hints = stats::Stats::count(doc, &junk);
-    junk.add_hinted(body, &before_hints);
-    let stats = stats::Stats::count(doc, &junk);
-    let kept = if opts.whole_page {
-        locate::Kept::whole(body)
-    } else {
-        locate::main_content(body, &junk, &stats)
+    let invisible = clean::Junk::invisible(doc);
+    let visible = stats::Stats::count(doc, &invisible);
+    // As Readability does: when what is found is short, look again
+    // without the class and id hints, and keep the longer.
+    let mut best: Option<(clean::Junk, stats::Stats, locate::Kept<'_>)> = None;
+    for hints in [true, false] {
+        let junk = invisible.with_boilerplate(body, &visible, hints);
+        let stats = stats::Stats::count(doc, &junk);
+        let kept = if opts.whole_page {
+            locate::Kept::whole(body)
+        } else {
+            locate::main_content(body, &junk, &stats)
+        };
+        let found = kept.plain(&stats);
+        let better = best.as_ref().is_none_or(|(_, s, k)| found > k.plain(s));
+        if better {
+            best = Some((junk, stats, kept));
+        }
+        if opts.whole_page || found >= ENOUGH {
+            break;
+        }
+    }
+    let Some((junk, stats, kept)) = best else {
+        unreachable!("the loop runs at least once")
     };
     let base = head.base.as_ref().unwrap_or(url);
     // What is kept may render to nothing (all of it links, or hidden):
