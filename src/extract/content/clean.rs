@@ -35,7 +35,7 @@ const INVISIBLE_TAGS: &[&str] = &[
 ];
 
 /// Around the content, not the content.
-const BOILERPLATE_TAGS: &[&str] = &["nav", "aside", "footer", "menu"];
+const BOILERPLATE_TAGS: &[&str] = &["nav", "aside", "footer", "menu", "figcaption"];
 
 /// ARIA roles of what surrounds content.
 const BOILERPLATE_ROLES: &[&str] = &[
