@@ -14,11 +14,15 @@ pub(super) struct Head {
     pub description: Option<String>,
     pub canonical: Option<String>,
     pub base: Option<Url>,
+    /// The longest schema.org `articleBody` of the page's JSON-LD.
+    pub article_body: Option<String>,
 }
 
 static META: LazyLock<Selector> = LazyLock::new(|| parse_static("meta[content]"));
 static CANONICAL: LazyLock<Selector> = LazyLock::new(|| parse_static("link[rel][href]"));
 static BASE: LazyLock<Selector> = LazyLock::new(|| parse_static("base[href]"));
+static JSON_LD: LazyLock<Selector> =
+    LazyLock::new(|| parse_static(r#"script[type="application/ld+json"]"#));
 
 /// Reads the head of `doc`, the page at `url`. The language is `<html
 /// lang>`, else a `Content-Language` meta; the description is the `description`
@@ -77,5 +81,35 @@ pub(super) fn read(doc: &Html, url: &Url) -> Head {
         description: description.into_iter().flatten().next(),
         canonical,
         base,
+        article_body: article_body(doc),
     }
+}
+
+/// The longest `articleBody` in the page's JSON-LD blocks (news sites put
+/// the whole article there, and sometimes only there). A block that is not
+/// JSON is passed over.
+fn article_body(doc: &Html) -> Option<String> {
+    let mut best: Option<String> = None;
+    for script in doc.select(&JSON_LD) {
+        let text: String = script.text().collect();
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let mut stack = vec![&value];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(body)) = map.get("articleBody")
+                        && best.as_ref().is_none_or(|b| body.len() > b.len())
+                    {
+                        best = Some(body.clone());
+                    }
+                    stack.extend(map.values());
+                }
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+    }
+    best.filter(|b| !b.trim().is_empty())
 }

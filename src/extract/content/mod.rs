@@ -78,8 +78,25 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
         }
     }
     let Some((junk, stats, kept)) = best else {
-        unreachable!("the loop runs at least once")
+        return Content::default();
     };
+    // Little found in the page, more in its JSON-LD: that is the article.
+    let found = kept.plain(&stats) as usize;
+    if !opts.whole_page
+        && found < ENOUGH as usize
+        && let Some(article) = head
+            .article_body
+            .as_deref()
+            .filter(|a| a.chars().filter(|c| !c.is_whitespace()).count() > 2 * found.max(100))
+    {
+        return Content {
+            markdown: opts.markdown.then(|| render::paragraphs(article, render::Mode::Markdown)),
+            text: opts.text.then(|| render::paragraphs(article, render::Mode::Text)),
+            lang: head.lang,
+            description: head.description,
+            canonical: head.canonical,
+        };
+    }
     let base = head.base.as_ref().unwrap_or(url);
     // What is kept may render to nothing (all of it links, or hidden):
     // then the whole page without boilerplate, then the whole page.

@@ -74,6 +74,17 @@ pub(super) fn is_block(name: &str) -> bool {
     )
 }
 
+/// Plain text (JSON-LD's `articleBody`) as paragraphs: one a line of the
+/// text, whitespace folded, Markdown's characters escaped.
+pub(super) fn paragraphs(text: &str, mode: Mode) -> String {
+    text.lines()
+        .map(crate::extract::collapse_whitespace)
+        .filter(|l| !l.is_empty())
+        .map(|l| if mode == Mode::Markdown { escape(&l) } else { l })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 /// Renders `kept` as `mode`.
 pub(super) fn render(
     kept: &Kept<'_>,
