@@ -12,6 +12,7 @@ mod body_caps;
 mod broad;
 mod cli_conventions;
 mod cli_input;
+mod content;
 mod crawl_site;
 mod faults_tcp;
 mod hostile_dom;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-
 use ego_tree::{NodeId, NodeRef};
 use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
@@ -153,7 +152,12 @@ impl Junk {
     /// `<article>`, `<main>` or `articleBody`, is never boilerplate: a
     /// `<header>` left open, or a wrapper called `page has-sidebar`, holds
     /// the page.
-    pub(super) fn with_boilerplate(&self, body: ElementRef<'_>, stats: &Stats, hints: bool) -> Junk {
+    pub(super) fn with_boilerplate(
+        &self,
+        body: ElementRef<'_>,
+        stats: &Stats,
+        hints: bool,
+    ) -> Junk {
         let mut junk = Junk {
             set: self.set.clone(),
         };
@@ -204,7 +208,9 @@ fn boilerplate(el: &Element, hints: bool) -> bool {
         return true;
     }
     if let Some(role) = el.attr("role")
-        && BOILERPLATE_ROLES.iter().any(|r| role.eq_ignore_ascii_case(r))
+        && BOILERPLATE_ROLES
+            .iter()
+            .any(|r| role.eq_ignore_ascii_case(r))
     {
         return true;
     }
@@ -227,7 +233,8 @@ fn holds_content(el: ElementRef<'_>) -> bool {
     el.descendants().filter_map(ElementRef::wrap).any(|d| {
         let v = d.value();
         matches!(v.name(), "article" | "main")
-            || v.attr("itemprop").is_some_and(|p| p.contains("articleBody"))
+            || v.attr("itemprop")
+                .is_some_and(|p| p.contains("articleBody"))
     })
 }
 

@@ -114,9 +114,21 @@ pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats)
     };
     let kept: u32 = roots.iter().map(|e| stats.of(e.id()).plain()).sum();
     if std::env::var_os("TRAWL_CONTENT_DEBUG").is_some() {
-        let d = |e: &ElementRef<'_>| format!("<{} class={:?} id={:?}> plain={} text={}", e.value().name(), e.value().attr("class"), e.value().attr("id"), stats.of(e.id()).plain(), stats.of(e.id()).text);
+        let d = |e: &ElementRef<'_>| {
+            format!(
+                "<{} class={:?} id={:?}> plain={} text={}",
+                e.value().name(),
+                e.value().attr("class"),
+                e.value().attr("id"),
+                stats.of(e.id()).plain(),
+                stats.of(e.id()).text
+            )
+        };
         eprintln!("total {total}; semantic {:?}", semantic.as_ref().map(d));
-        eprintln!("scored {:?}", scored.as_ref().map(|r| r.iter().map(d).collect::<Vec<_>>()));
+        eprintln!(
+            "scored {:?}",
+            scored.as_ref().map(|r| r.iter().map(d).collect::<Vec<_>>())
+        );
         eprintln!("roots {:?}", roots.iter().map(d).collect::<Vec<_>>());
     }
     if !roots.is_empty() && (kept >= 250 || 2 * kept >= total) {

@@ -58,7 +58,7 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
     let invisible = clean::Junk::invisible(doc);
     let visible = stats::Stats::count(doc, &invisible);
     // As Readability does: when what is found is short, look again
-    // without the class and id hints, and keep the longer.
+    // without the class and id hints, and keep what found much more.
     let mut best: Option<(clean::Junk, stats::Stats, locate::Kept<'_>)> = None;
     for hints in [true, false] {
         let junk = invisible.with_boilerplate(body, &visible, hints);
@@ -69,7 +69,8 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
             locate::main_content(body, &junk, &stats)
         };
         let found = kept.plain(&stats);
-        let better = best.as_ref().is_none_or(|(_, s, k)| found > k.plain(s));
+        // Only much more counts: without hints, boilerplate is found too.
+        let better = best.as_ref().is_none_or(|(_, s, k)| found > 2 * k.plain(s));
         if better {
             best = Some((junk, stats, kept));
         }
@@ -90,8 +91,12 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
             .filter(|a| a.chars().filter(|c| !c.is_whitespace()).count() > 2 * found.max(100))
     {
         return Content {
-            markdown: opts.markdown.then(|| render::paragraphs(article, render::Mode::Markdown)),
-            text: opts.text.then(|| render::paragraphs(article, render::Mode::Text)),
+            markdown: opts
+                .markdown
+                .then(|| render::paragraphs(article, render::Mode::Markdown)),
+            text: opts
+                .text
+                .then(|| render::paragraphs(article, render::Mode::Text)),
             lang: head.lang,
             description: head.description,
             canonical: head.canonical,

@@ -80,7 +80,13 @@ pub(super) fn paragraphs(text: &str, mode: Mode) -> String {
     text.lines()
         .map(crate::extract::collapse_whitespace)
         .filter(|l| !l.is_empty())
-        .map(|l| if mode == Mode::Markdown { escape(&l) } else { l })
+        .map(|l| {
+            if mode == Mode::Markdown {
+                escape(&l)
+            } else {
+                l
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n\n")
 }

@@ -244,3 +244,23 @@ fn layout_tables_are_blocks_not_tables() {
     assert!(!md.contains('|'), "{md}");
     assert!(md.contains("Second Fish"), "{md}");
 }
+
+#[test]
+fn json_ld_article_body_when_the_page_shows_little() {
+    let body = "First paragraph of the article, long enough to count. ".repeat(10);
+    let page = format!(
+        r#"<html><head><script type="application/ld+json">
+        {{"@graph": [{{"@type": "WebPage"}}, {{"@type": "NewsArticle",
+          "articleBody": "{body}\nSecond *paragraph*."}}]}}</script>
+        <script type="application/ld+json">{{ not json </script></head>
+        <body><div id="app"><p>Loading…</p></div></body></html>"#
+    );
+    let md = markdown(&page);
+    assert!(md.starts_with("First paragraph"), "{md}");
+    assert!(md.ends_with("\n\nSecond \\*paragraph\\*."), "{md}");
+    // A page with its article in the HTML keeps it.
+    let shown = markdown(&article_page(&format!(
+        "<p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p>"
+    )));
+    assert!(shown.starts_with("Fish and chips"), "{shown}");
+}
