@@ -212,6 +212,7 @@ def main():
     broad(o, w, a.broad_hosts)
     shared(o, w)
     warc(o, w)
+    content(o, w)
     targets(o, w, a.sites.split())
     print("\n".join(p))
 
@@ -534,6 +535,38 @@ def warc(o, w):
         for t, v, ok in targets:
             w(f"| {t} | {v} | {'yes' if ok else '**no**'} |")
         w("")
+
+
+def content(o, w):
+    """The content scenario: what --markdown (and --text) cost trawl."""
+    rows = read_tsv(os.path.join(o, "content.tsv"))
+    w("## Content: --markdown\n")
+    if not rows:
+        w("Not run.\n")
+        return
+    w("Each site crawled whole at `-j 64` by trawl without content, with `--markdown`, and with `--markdown "
+      "--text`; interleaved runs, medians. *with md*: records holding Markdown. *cost* = 1 − pages/s with "
+      "the flag ÷ pages/s without.\n")
+    w("| site | variant | runs | pages | with md | wall s | pages/s | CPU ms/page | peak RSS MB | cost |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    by = defaultdict(list)
+    for r in rows:
+        by[(r["site"], r["variant"])].append(r)
+    rate = lambda rs: med([int(r["found"]) / float(r["wall_s"]) for r in rs if float(r["wall_s"]) > 0])
+    order = {"none": 0, "markdown": 1, "both": 2}
+    for site in sorted({k[0] for k in by}):
+        base = rate(by.get((site, "none"), []))
+        for (s_, variant), rs in sorted(by.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9))):
+            if s_ != site:
+                continue
+            p_ = rate(rs)
+            cpu = med([(float(r["user_s"]) + float(r["sys_s"])) * 1000 / int(r["found"]) for r in rs if int(r["found"])])
+            rss = med([int(r["maxrss_kb"]) / 1024 for r in rs])
+            cost = f"{100 * (1 - p_ / base):.0f}%" if variant != "none" and base and p_ else "–"
+            w(f"| {SITE_NAMES.get(site, site)} | {variant} | {len(rs)} | {f(med([int(r['found']) for r in rs]))} | "
+              f"{f(med([int(r['with_markdown']) for r in rs]))} | {f(med([float(r['wall_s']) for r in rs]), 2)} | "
+              f"{f(p_)} | {f(cpu, 2)} | {f(rss, 1)} | {cost} |")
+    w("")
 
 
 def read_tsv_noheader(path):

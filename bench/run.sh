@@ -9,7 +9,7 @@
 # Knobs (environment): REPS (runs per cell, default 3), CONCS ("16 64"),
 # SITES (subset of "python rust syn10k syn100k"), PEERS (subset of
 # "wget scrapy spider crawlee httrack"), SCENARIOS (subset of "main latency
-# memory rate broad redis warc"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
+# memory rate broad redis warc content"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
 # to measure instead of building this tree's), BENCH_OUT, RESULTS.
 # Broad crawl: BROAD_HOSTS (10000; --quick 1000), BROAD_CONCS ("64 256"),
 # BROAD_PEERS (of the installed ones: "wget spider scrapy"), BROAD_LOW_NOFILE
@@ -52,14 +52,14 @@ done
 if [[ $QUICK == 1 ]]; then
     # Scrapy needs ~25 s of CPU per python3-doc crawl, so quick mode keeps one concurrency
     : "${REPS:=3}" "${CONCS:=16}" "${SITES:=python}" "${PEERS:=wget scrapy}"
-    : "${SCENARIOS:=main latency memory rate broad redis warc}"
+    : "${SCENARIOS:=main latency memory rate broad redis warc content}"
     : "${RATE_SECS:=10}" "${RATE_REPS:=1}"; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
     # 1,000 hosts fit under `ulimit -n 1024`: the low-limit run uses 256 here (BENCH-NOTES)
     : "${BROAD_HOSTS:=1000}" "${BROAD_CONCS:=64}" "${BROAD_PEERS:=wget}" "${BROAD_LOW_NOFILE=256}"
 else
     : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
     : "${PEERS:=wget scrapy spider crawlee httrack}"
-    : "${SCENARIOS:=main latency memory rate broad redis warc}"
+    : "${SCENARIOS:=main latency memory rate broad redis warc content}"
     : "${RATE_SECS:=30}" "${RATE_REPS:=3}"; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
     : "${BROAD_HOSTS:=10000}" "${BROAD_CONCS:=64 256}" "${BROAD_PEERS:=wget spider scrapy}"
 fi
@@ -674,6 +674,37 @@ if [[ " $SCENARIOS " == *" warc "* ]]; then
                     rm -rf "$d"
                 done
             fi
+        done
+    done
+fi
+
+# ---------------------------------------------------------------- content
+# The cost of --markdown: each site of SITES among python and syn10k crawled
+# whole at -j 64 by trawl without content, with --markdown, and with
+# --markdown --text; REPS interleaved rounds. Pages from trawl's output;
+# records holding Markdown counted. (spider_cli's --return-format markdown
+# is not run here: see bench/RESULTS.md.)
+CONT=$OUT/content.tsv
+printf 'variant\tsite\trep\tfound\twith_markdown\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\n' > "$CONT"
+if [[ " $SCENARIOS " == *" content "* ]]; then
+    for rep in $(seq "$REPS"); do
+        for site in $SITES; do
+            [[ $site == python || $site == syn10k ]] || continue
+            url="http://127.0.0.1:${PORT[$site]}/"
+            for v in none markdown both; do
+                d=$SCRATCH/content-$v; rm -rf "$d"; mkdir -p "$d"
+                a=()
+                [[ $v == markdown ]] && a=(--markdown)
+                [[ $v == both ]] && a=(--markdown --text)
+                measure "$d" "${TMO[$site]}" "$TRAWL" crawl --depth 1000 -j 64 --per-host 64 --robots ignore \
+                    --progress never -q -o "$d/out.jsonl" "${a[@]}" "$url"
+                found=$(python3 "$BENCH/count_found.py" trawl "$d/out.jsonl" "$SITES_DIR/$site.paths")
+                md=$(grep -c '"markdown":"' "$d/out.jsonl" || true)
+                printf '%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\n' "$v" "$site" "$rep" "$found" "$md" "$M_WALL" \
+                    "$M_USER" "$M_SYS" "$M_RSS" "$M_RC" >> "$CONT"
+                log "content $(printf '%-8s %-7s rep %s: %6s pages (%s with markdown) %7.2fs' "$v" "$site" "$rep" "$found" "$md" "$M_WALL")"
+                rm -rf "$d"
+            done
         done
     done
 fi
