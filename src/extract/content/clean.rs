@@ -4,13 +4,11 @@
 //! sidebars, cookie banners, share bars, comments: by tag, ARIA role, or a
 //! hint in `class` and `id`, as Readability and trafilatura read them).
 
-use std::collections::HashMap;
-
 use ego_tree::{NodeId, NodeRef};
 use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
 
-use super::stats::Stats;
+use super::stats::{IdMap, Stats};
 
 /// How an element is left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +20,7 @@ pub(super) enum Kind {
 /// The elements left out, each the top of a subtree.
 #[derive(Default)]
 pub(super) struct Junk {
-    set: HashMap<NodeId, Kind>,
+    set: IdMap<Kind>,
 }
 
 /// Never shown as text.
@@ -221,10 +219,37 @@ fn boilerplate(el: &Element, hints: bool) -> bool {
         return true;
     }
     let text = hint_text(el);
-    !text.is_empty()
-        && (STRONG_HINTS.iter().any(|h| hinted(&text, h))
-            || WEAK_HINTS.iter().any(|h| hinted(&text, h))
-                && !POSITIVE_HINTS.iter().any(|h| hinted(&text, h)))
+    if text.is_empty() {
+        return false;
+    }
+    let hints = Hints::new(&text);
+    STRONG_HINTS.iter().any(|h| hints.has(h))
+        || WEAK_HINTS.iter().any(|h| hints.has(h)) && !POSITIVE_HINTS.iter().any(|h| hints.has(h))
+}
+
+/// The words of `class` and `id`, split once for many hints.
+pub(super) struct Hints<'a> {
+    text: &'a str,
+    parts: Vec<&'a str>,
+}
+
+impl<'a> Hints<'a> {
+    pub(super) fn new(text: &'a str) -> Hints<'a> {
+        let parts = text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|p| !p.is_empty())
+            .collect();
+        Hints { text, parts }
+    }
+
+    /// Whether `hint` is one of the parts, or (6 letters or more) anywhere.
+    pub(super) fn has(&self, hint: &str) -> bool {
+        if hint.len() >= 6 {
+            self.text.contains(hint)
+        } else {
+            self.parts.contains(&hint)
+        }
+    }
 }
 
 /// Whether `el` holds an element that says it is the content: a hint on
@@ -268,13 +293,9 @@ pub(super) fn hint_text(el: &Element) -> String {
 /// parts (`site-header`, `header_top`, `mainNav` lower-cased to `mainnav` is
 /// not: short hints only match whole parts; hints of 6 letters or more
 /// match anywhere).
-pub(super) fn hinted(hints: &str, hint: &str) -> bool {
-    if hint.len() >= 6 {
-        return hints.contains(hint);
-    }
-    hints
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|part| part == hint)
+#[cfg(test)]
+fn hinted(hints: &str, hint: &str) -> bool {
+    Hints::new(hints).has(hint)
 }
 
 #[cfg(test)]

@@ -8,13 +8,11 @@
 //! a gallery): the whole page is kept, boilerplate left out, and when even
 //! that is empty, the whole page.
 
-use std::collections::HashMap;
-
 use ego_tree::NodeId;
 use scraper::{ElementRef, Node};
 
-use super::clean::{Junk, POSITIVE_HINTS, hint_text, hinted};
-use super::stats::Stats;
+use super::clean::{Hints, Junk, POSITIVE_HINTS, hint_text};
+use super::stats::{IdMap, Stats};
 
 /// What to render: `roots` in order, and how much to leave out of them.
 pub(super) struct Kept<'a> {
@@ -97,7 +95,7 @@ pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats)
     let total = stats.of(body.id()).plain();
     let semantic = semantic(body, junk, stats);
     let scored = scored(body, junk, stats);
-    let roots = match (semantic, scored.clone()) {
+    let roots = match (semantic, scored) {
         (Some(s), Some(r)) => {
             let r_text: u32 = r.iter().map(|e| stats.of(e.id()).plain()).sum();
             let s_text = stats.of(s.id()).plain();
@@ -113,24 +111,6 @@ pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats)
         (None, None) => Vec::new(),
     };
     let kept: u32 = roots.iter().map(|e| stats.of(e.id()).plain()).sum();
-    if std::env::var_os("TRAWL_CONTENT_DEBUG").is_some() {
-        let d = |e: &ElementRef<'_>| {
-            format!(
-                "<{} class={:?} id={:?}> plain={} text={}",
-                e.value().name(),
-                e.value().attr("class"),
-                e.value().attr("id"),
-                stats.of(e.id()).plain(),
-                stats.of(e.id()).text
-            )
-        };
-        eprintln!("total {total}; semantic {:?}", semantic.as_ref().map(d));
-        eprintln!(
-            "scored {:?}",
-            scored.as_ref().map(|r| r.iter().map(d).collect::<Vec<_>>())
-        );
-        eprintln!("roots {:?}", roots.iter().map(d).collect::<Vec<_>>());
-    }
     if !roots.is_empty() && (kept >= 250 || 2 * kept >= total) {
         return Kept {
             roots,
@@ -147,15 +127,14 @@ fn semantic<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Elem
     let mut best: [Option<(u32, ElementRef<'a>)>; 4] = [None; 4];
     walk(body, junk, &mut |el| {
         let v = el.value();
+        let h = hint_text(v);
+        let named = !h.is_empty() && CONTAINER_HINTS.iter().any(|c| h.contains(c));
         let tier = if v
             .attr("itemprop")
             .is_some_and(|p| p.contains("articleBody"))
         {
             0
-        } else if {
-            let h = hint_text(v);
-            !h.is_empty() && CONTAINER_HINTS.iter().any(|c| h.contains(c))
-        } {
+        } else if named {
             1
         } else if v.name() == "article" {
             2
@@ -177,7 +156,7 @@ fn semantic<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Elem
 
 /// Readability's candidate and the siblings that belong with it.
 fn scored<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Vec<ElementRef<'a>>> {
-    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    let mut scores: IdMap<f64> = IdMap::default();
     walk(body, junk, &mut |el| {
         if !paragraph(el) {
             return;
@@ -262,8 +241,9 @@ fn initial(el: ElementRef<'_>) -> f64 {
         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
         _ => 0.0,
     };
-    let hints = hint_text(v);
-    let by_hint = if POSITIVE_HINTS.iter().any(|h| hinted(&hints, h)) {
+    let text = hint_text(v);
+    let hints = Hints::new(&text);
+    let by_hint = if !text.is_empty() && POSITIVE_HINTS.iter().any(|h| hints.has(h)) {
         25.0
     } else {
         0.0

@@ -3,12 +3,36 @@
 //! nothing).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
 use super::clean::Junk;
+
+/// A map keyed by node: a node id is an index, so hashing it is one multiply.
+pub(super) type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
+
+/// Hashes the one integer a `NodeId` writes, as rustc's FxHasher does.
+#[derive(Default)]
+pub(super) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
 
 /// Characters of text, and of text inside links.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,13 +58,13 @@ impl Count {
 }
 
 pub(super) struct Stats {
-    map: HashMap<NodeId, Count>,
+    map: IdMap<Count>,
 }
 
 impl Stats {
     /// Counts every element of `doc`, children before parents.
     pub(super) fn count(doc: &Html, junk: &Junk) -> Stats {
-        let mut map: HashMap<NodeId, Count> = HashMap::new();
+        let mut map: IdMap<Count> = IdMap::default();
         for edge in doc.tree.root().traverse() {
             let Edge::Close(node) = edge else { continue };
             let Node::Element(el) = node.value() else {
