@@ -172,6 +172,7 @@ impl Junk {
                 if boilerplate(el.value(), hints)
                     && 2 * stats.of(child.id()).text <= total
                     && !holds_content(el)
+                    && !article_header(el)
                 {
                     junk.set.insert(child.id(), Kind::Boilerplate);
                 } else {
@@ -250,6 +251,15 @@ impl<'a> Hints<'a> {
             self.parts.contains(&hint)
         }
     }
+}
+
+/// A `<header>` of an article (its title, its lead), not of the page:
+/// inside an `<article>` or `<main>`.
+fn article_header(el: ElementRef<'_>) -> bool {
+    el.value().name() == "header"
+        && el.ancestors().filter_map(ElementRef::wrap).any(|a| {
+            matches!(a.value().name(), "article" | "main")
+        })
 }
 
 /// Whether `el` holds an element that says it is the content: a hint on
