@@ -129,7 +129,9 @@ def run_jsonl_worker(cmd, data_dir, docs):
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {proc.stderr.strip()[-800:]}")
     out = {}
-    for line in proc.stdout.splitlines():
+    for line in proc.stdout.split("\n"):  # not splitlines(): JSON.stringify keeps U+2028 raw
+        if not line:
+            continue
         rec = json.loads(line)
         rel = os.path.relpath(rec["path"], data_dir)
         out[rel] = (rec["text"], rec["ms"] / 1000, rec.get("error"))

@@ -28,7 +28,7 @@ const INVISIBLE_TAGS: &[&str] = &[
     "script", "style", "noscript", "template", "head", "title", "meta", "link", "iframe", "frame",
     "frameset", "object", "embed", "applet", "svg", "math", "canvas", "audio", "video", "source",
     "track", "map", "button", "input", "select", "textarea", "option", "optgroup", "datalist",
-    "output", "progress", "meter", "dialog",
+    "output", "progress", "meter", "dialog", "rt", "rp",
 ];
 
 /// Around the content, not the content.
