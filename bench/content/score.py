@@ -25,7 +25,9 @@ tuning; tune trawl's heuristics on the tuning part only and quote held-out figur
   trawl:        DATA_DIR is served over HTTP on 127.0.0.1 (ephemeral port, Content-Type
                 text/html without charset, so trawl sniffs the encoding from the bytes as
                 trafilatura does) and fetched with `trawl fetch --text --markdown`; "text"
-                is scored, and "markdown" separately after stripping Markdown syntax lightly.
+                is scored, and "markdown" separately after stripping Markdown syntax lightly
+                (links -> their text, line markers, table rows; the characters * _ ` # are
+                dropped and | made a space in the output and in the snippets alike).
   trafilatura:  extract(raw bytes, fast=False, include_comments=False, include_tables=True,
                 include_formatting=False), i.e. "trafilatura (standard)" of evaluate.py,
                 run in .venv by this same script (--worker).
@@ -188,18 +190,22 @@ class HtmlHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def unmark(text):
+    "Drop the characters Markdown uses inline (* _ ` #, | -> space); applied to output AND snippets."
+    return re.sub(r"[*_`#]", "", text).replace("|", " ")
+
+
 def strip_markdown(md):
-    "Light Markdown-to-text: link/image syntax, backticks, emphasis, escapes, line markers."
+    "Light Markdown-to-text: link/image syntax, escapes, line markers, table rows, then unmark()."
     md = re.sub(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)", r"\1", md)  # [t](u), ![alt](src) -> t, alt
-    md = md.replace("`", "").replace("**", "").replace("__", "")
     md = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>])", r"\1", md)  # backslash escapes
     lines = []
     for line in md.splitlines():
         if re.fullmatch(r"[\s|:\-]*\|[\s|:\-]*", line):
             continue  # table separator row
         line = re.sub(r"^\s*(?:[#>*+\-|]+\s*)+", "", line)  # headings, quotes, bullets, table edge
-        lines.append(line.replace("|", " "))
-    return "\n".join(lines)
+        lines.append(line)
+    return unmark("\n".join(lines))
 
 
 def run_trawl(data_dir, docs, args):
@@ -258,12 +264,15 @@ def score_all(docs, results):
         rec = {"file": d["file"], "path": d["rel"], "url": d["url"], "held_out": d["held_out"], "extractors": {}}
         for name, res in results.items():
             text, secs, err = res.get(d["rel"], (None, None, "no output for this page"))
-            counts = count_item(d, text)
+            # snippets of "* markiert" or "#diewiesel" must still match Markdown stripped of * and #
+            f = unmark if name.endswith("(markdown)") else (lambda s: s)
+            item = {"with": [f(w) for w in d["with"]], "without": [f(w) for w in d["without"]]}
+            counts = count_item(item, text)
             resn = norm(text) if isinstance(text, str) else ""
             rec["extractors"][name] = {
                 "tp": counts[0], "fp": counts[1], "fn": counts[2], "tn": counts[3],
-                "missed": [w for w in d["with"] if norm(w) not in resn],
-                "included": [w for w in d["without"] if norm(w) in resn],
+                "missed": [w for w, x in zip(d["with"], item["with"]) if norm(x) not in resn],
+                "included": [w for w, x in zip(d["without"], item["without"]) if norm(x) in resn],
                 "chars": len(resn), "ms": None if secs is None else round(secs * 1000, 2), "error": err,
             }
             for split in ("held-out", "all") if d["held_out"] else ("all",):

@@ -213,7 +213,7 @@ fn boilerplate(el: &Element, hints: bool) -> bool {
     {
         return true;
     }
-    if !hints || matches!(name, "body" | "html" | "article" | "main") {
+    if !hints || matches!(name, "body" | "html") {
         return false;
     }
     if name == "header" {
@@ -224,8 +224,13 @@ fn boilerplate(el: &Element, hints: bool) -> bool {
         return false;
     }
     let hints = Hints::new(&text);
+    // An `<article>` or `<main>` is taken at its word unless a strong hint
+    // says otherwise (`<article class="buybox subscribe">`).
+    let semantic = matches!(name, "article" | "main");
     STRONG_HINTS.iter().any(|h| hints.has(h))
-        || WEAK_HINTS.iter().any(|h| hints.has(h)) && !POSITIVE_HINTS.iter().any(|h| hints.has(h))
+        || !semantic
+            && WEAK_HINTS.iter().any(|h| hints.has(h))
+            && !POSITIVE_HINTS.iter().any(|h| hints.has(h))
 }
 
 /// The words of `class` and `id`, split once for many hints.

@@ -144,7 +144,10 @@ fn semantic<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Elem
             return;
         };
         let text = stats.of(el.id()).plain();
-        if best[tier].is_none_or(|(t, _)| text > t) {
+        // Of several articles (the page's, then teasers of others), the
+        // first that is not much shorter than a later one.
+        let wins = |t: u32| if tier == 2 { text > 2 * t } else { text > t };
+        if best[tier].is_none_or(|(t, _)| t < 200 || wins(t)) {
             best[tier] = Some((text, el));
         }
     });
