@@ -26,7 +26,7 @@ tuning; tune trawl's heuristics on the tuning part only and quote held-out figur
                 text/html without charset, so trawl sniffs the encoding from the bytes as
                 trafilatura does) and fetched with `trawl fetch --text --markdown`; "text"
                 is scored, and "markdown" separately after stripping Markdown syntax lightly
-                (links -> their text, line markers, table rows; the characters * _ ` # are
+                (images dropped, links -> their text, line markers, table rows; * _ ` # are
                 dropped and | made a space in the output and in the snippets alike).
   trafilatura:  extract(raw bytes, fast=False, include_comments=False, include_tables=True,
                 include_formatting=False), i.e. "trafilatura (standard)" of evaluate.py,
@@ -196,14 +196,16 @@ def unmark(text):
 
 
 def strip_markdown(md):
-    "Light Markdown-to-text: link/image syntax, escapes, line markers, table rows, then unmark()."
-    md = re.sub(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)", r"\1", md)  # [t](u), ![alt](src) -> t, alt
+    "Light Markdown-to-text: images, link syntax, escapes, line markers, table rows, then unmark()."
+    target = r"\((?:[^()]|\([^()]*\))*\)"  # (url) or (url "title"), one level of parentheses inside
+    md = re.sub(r"!\[[^\]]*\]" + target, "", md)  # images: alt text is not page text
+    md = re.sub(r"\[([^\]]*)\]" + target, r"\1", md)  # [t](u) -> t
     md = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>])", r"\1", md)  # backslash escapes
     lines = []
     for line in md.splitlines():
         if re.fullmatch(r"[\s|:\-]*\|[\s|:\-]*", line):
             continue  # table separator row
-        line = re.sub(r"^\s*(?:[#>*+\-|]+\s*)+", "", line)  # headings, quotes, bullets, table edge
+        line = re.sub(r"^\s*(?:(?:#{1,6}|>|[*+-])(?:\s+|$))+", "", line)  # heading, quote, bullet
         lines.append(line)
     return unmark("\n".join(lines))
 
