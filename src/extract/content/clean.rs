@@ -8,6 +8,7 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
 
+use super::hints::{Flags, HintMap};
 use super::stats::{IdMap, Stats};
 
 /// How an element is left out.
@@ -50,80 +51,6 @@ const BOILERPLATE_ROLES: &[&str] = &[
     "alert",
 ];
 
-/// Hints in `class`/`id` that an element is not content, whatever else it
-/// says.
-const STRONG_HINTS: &[&str] = &[
-    "comment",
-    "cookie",
-    "consent",
-    "gdpr",
-    "newsletter",
-    "subscribe",
-    "share",
-    "sharing",
-    "social",
-    "related",
-    "recommend",
-    "advert",
-    "sponsor",
-    "promo",
-    "popup",
-    "modal",
-    "breadcrumb",
-    "footer",
-    "sidebar",
-    "outbrain",
-    "taboola",
-    "disqus",
-    "paywall",
-    "signup",
-    "sign-up",
-    "skip-link",
-    "skiplink",
-    "shoutbox",
-    "pagination",
-    "pager",
-    "read-more",
-    "readmore",
-    "more-stories",
-    "most-popular",
-    "mostpopular",
-    "trending",
-];
-/// Hints that yield to a positive one (`article-header` is content).
-const WEAK_HINTS: &[&str] = &[
-    "header",
-    "masthead",
-    "menu",
-    "nav",
-    "navbar",
-    "navigation",
-    "widget",
-    "banner",
-    "tags",
-    "tagcloud",
-    "toolbar",
-    "login",
-    "print",
-    "rss",
-    "meta",
-    "byline",
-    "author",
-    "ad",
-    "ads",
-    "adv",
-    "hidden",
-    "sr-only",
-    "visually-hidden",
-    "screen-reader-text",
-    "d-none",
-    "toc",
-];
-/// Hints that an element is content.
-pub(super) const POSITIVE_HINTS: &[&str] = &[
-    "article", "content", "main", "post", "entry", "story", "text", "body", "blog", "hentry",
-];
-
 impl Junk {
     /// Walks `doc`: every element that is invisible.
     pub(super) fn invisible(doc: &Html) -> Junk {
@@ -154,7 +81,7 @@ impl Junk {
         &self,
         body: ElementRef<'_>,
         stats: &Stats,
-        hints: bool,
+        hints: Option<&HintMap>,
     ) -> Junk {
         let mut junk = Junk {
             set: self.set.clone(),
@@ -169,7 +96,7 @@ impl Junk {
                 let Some(el) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if boilerplate(el.value(), hints)
+                if boilerplate(el, hints)
                     && 2 * stats.of(child.id()).text <= total
                     && !holds_content(el)
                     && !article_header(el)
@@ -201,70 +128,42 @@ fn invisible(el: &Element) -> bool {
 
 /// Around the content by tag or role, or (with `hints`) by what `class`
 /// or `id` says.
-fn boilerplate(el: &Element, hints: bool) -> bool {
-    let name = el.name();
+fn boilerplate(el: ElementRef<'_>, hints: Option<&HintMap>) -> bool {
+    let name = el.value().name();
     if BOILERPLATE_TAGS.contains(&name) {
         return true;
     }
-    if let Some(role) = el.attr("role")
+    if let Some(role) = el.value().attr("role")
         && BOILERPLATE_ROLES
             .iter()
             .any(|r| role.eq_ignore_ascii_case(r))
     {
         return true;
     }
-    if !hints || matches!(name, "body" | "html") {
+    let Some(hints) = hints else {
+        return false;
+    };
+    if matches!(name, "body" | "html") {
         return false;
     }
     if name == "header" {
         return true;
     }
-    let text = hint_text(el);
-    if text.is_empty() {
-        return false;
-    }
-    let hints = Hints::new(&text);
+    let f = hints.of(el);
     // An `<article>` or `<main>` is taken at its word unless a strong hint
     // says otherwise (`<article class="buybox subscribe">`).
     let semantic = matches!(name, "article" | "main");
-    STRONG_HINTS.iter().any(|h| hints.has(h))
-        || !semantic
-            && WEAK_HINTS.iter().any(|h| hints.has(h))
-            && !POSITIVE_HINTS.iter().any(|h| hints.has(h))
-}
-
-/// The words of `class` and `id`, split once for many hints.
-pub(super) struct Hints<'a> {
-    text: &'a str,
-    parts: Vec<&'a str>,
-}
-
-impl<'a> Hints<'a> {
-    pub(super) fn new(text: &'a str) -> Hints<'a> {
-        let parts = text
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|p| !p.is_empty())
-            .collect();
-        Hints { text, parts }
-    }
-
-    /// Whether `hint` is one of the parts, or (6 letters or more) anywhere.
-    pub(super) fn has(&self, hint: &str) -> bool {
-        if hint.len() >= 6 {
-            self.text.contains(hint)
-        } else {
-            self.parts.contains(&hint)
-        }
-    }
+    f.has(Flags::STRONG) || !semantic && f.has(Flags::WEAK) && !f.has(Flags::POSITIVE)
 }
 
 /// A `<header>` of an article (its title, its lead), not of the page:
 /// inside an `<article>` or `<main>`.
 fn article_header(el: ElementRef<'_>) -> bool {
     el.value().name() == "header"
-        && el.ancestors().filter_map(ElementRef::wrap).any(|a| {
-            matches!(a.value().name(), "article" | "main")
-        })
+        && el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| matches!(a.value().name(), "article" | "main"))
 }
 
 /// Whether `el` holds an element that says it is the content: a hint on
@@ -291,41 +190,4 @@ fn hidden(el: &Element) -> bool {
             .to_ascii_lowercase();
         s.contains("display:none") || s.contains("visibility:hidden")
     })
-}
-
-/// `class` and `id`, lower case, space-separated.
-pub(super) fn hint_text(el: &Element) -> String {
-    let mut s = String::new();
-    for v in [el.attr("class"), el.attr("id")].into_iter().flatten() {
-        s.push_str(v);
-        s.push(' ');
-    }
-    s.make_ascii_lowercase();
-    s
-}
-
-/// Whether one of the words of `hints` is `hint`, or made of it and other
-/// parts (`site-header`, `header_top`, `mainNav` lower-cased to `mainnav` is
-/// not: short hints only match whole parts; hints of 6 letters or more
-/// match anywhere).
-#[cfg(test)]
-fn hinted(hints: &str, hint: &str) -> bool {
-    Hints::new(hints).has(hint)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hints_match_whole_parts_or_long_words() {
-        assert!(hinted("site-header top", "header"));
-        assert!(hinted("main-nav", "nav"));
-        assert!(!hinted("unavailable", "nav"));
-        assert!(!hinted("canvas-wrap", "nav"));
-        assert!(hinted("js-cookiebanner", "cookie") || hinted("js-cookiebanner", "cookiebanner"));
-        assert!(hinted("post-comments", "comment"));
-        assert!(!hinted("loader", "ad"));
-        assert!(hinted("ad slot", "ad"));
-    }
 }

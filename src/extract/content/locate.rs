@@ -11,7 +11,8 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Node};
 
-use super::clean::{Hints, Junk, POSITIVE_HINTS, hint_text};
+use super::clean::Junk;
+use super::hints::{Flags, HintMap};
 use super::stats::{IdMap, Stats};
 
 /// What to render: `roots` in order, and how much to leave out of them.
@@ -64,37 +65,16 @@ pub(super) fn body(root: ElementRef<'_>) -> ElementRef<'_> {
         .unwrap_or(root)
 }
 
-/// Containers that name themselves as the content, in order of trust.
-const CONTAINER_HINTS: &[&str] = &[
-    "articlebody",
-    "article-body",
-    "article__body",
-    "article_body",
-    "article-content",
-    "article__content",
-    "articlecontent",
-    "article-text",
-    "entry-content",
-    "post-content",
-    "post-body",
-    "postbody",
-    "post-entry",
-    "story-body",
-    "storybody",
-    "story-content",
-    "single-content",
-    "content-body",
-    "main-content",
-    "maincontent",
-    "td-post-content",
-    "blog-post",
-];
-
 /// The main content of `body`, or the whole of it.
-pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Kept<'a> {
+pub(super) fn main_content<'a>(
+    body: ElementRef<'a>,
+    junk: &Junk,
+    stats: &Stats,
+    hints: &HintMap,
+) -> Kept<'a> {
     let total = stats.of(body.id()).plain();
-    let semantic = semantic(body, junk, stats);
-    let scored = scored(body, junk, stats);
+    let semantic = semantic(body, junk, stats, hints);
+    let scored = scored(body, junk, stats, hints);
     let roots = match (semantic, scored) {
         (Some(s), Some(r)) => {
             let r_text: u32 = r.iter().map(|e| stats.of(e.id()).plain()).sum();
@@ -122,13 +102,17 @@ pub(super) fn main_content<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats)
 
 /// The element that says it is the content, when it holds a fair part of
 /// the page's text.
-fn semantic<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<ElementRef<'a>> {
+fn semantic<'a>(
+    body: ElementRef<'a>,
+    junk: &Junk,
+    stats: &Stats,
+    hints: &HintMap,
+) -> Option<ElementRef<'a>> {
     let total = stats.of(body.id()).plain();
     let mut best: [Option<(u32, ElementRef<'a>)>; 4] = [None; 4];
     walk(body, junk, &mut |el| {
         let v = el.value();
-        let h = hint_text(v);
-        let named = !h.is_empty() && CONTAINER_HINTS.iter().any(|c| h.contains(c));
+        let named = hints.of(el).has(Flags::CONTAINER);
         let tier = if v
             .attr("itemprop")
             .is_some_and(|p| p.contains("articleBody"))
@@ -158,7 +142,12 @@ fn semantic<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Elem
 }
 
 /// Readability's candidate and the siblings that belong with it.
-fn scored<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Vec<ElementRef<'a>>> {
+fn scored<'a>(
+    body: ElementRef<'a>,
+    junk: &Junk,
+    stats: &Stats,
+    hints: &HintMap,
+) -> Option<Vec<ElementRef<'a>>> {
     let mut scores: IdMap<f64> = IdMap::default();
     walk(body, junk, &mut |el| {
         if !paragraph(el) {
@@ -180,7 +169,7 @@ fn scored<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Vec<El
                 1 => 2.0,
                 l => l as f64 * 3.0,
             };
-            *scores.entry(anc.id()).or_insert_with(|| initial(a)) += score / divider;
+            *scores.entry(anc.id()).or_insert_with(|| initial(a, hints)) += score / divider;
             if anc.id() == body.id() {
                 break;
             }
@@ -235,7 +224,7 @@ fn scored<'a>(body: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Vec<El
 }
 
 /// Readability's head start by tag and hints.
-fn initial(el: ElementRef<'_>) -> f64 {
+fn initial(el: ElementRef<'_>, hints: &HintMap) -> f64 {
     let v = el.value();
     let by_tag = match v.name() {
         "div" | "article" => 5.0,
@@ -244,9 +233,7 @@ fn initial(el: ElementRef<'_>) -> f64 {
         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
         _ => 0.0,
     };
-    let text = hint_text(v);
-    let hints = Hints::new(&text);
-    let by_hint = if !text.is_empty() && POSITIVE_HINTS.iter().any(|h| hints.has(h)) {
+    let by_hint = if hints.of(el).has(Flags::POSITIVE) {
         25.0
     } else {
         0.0

@@ -3,7 +3,8 @@
 //! `lang`, `description` and `canonical`.
 //!
 //! Runs on a DOM built by `dom` (bounded), on the blocking pool. Along the
-//! way: `clean` says which elements are never content (scripts, navigation,
+//! way: `hints` reads what each element's `class` and `id` say, once;
+//! `clean` says which elements are never content (scripts, navigation,
 //! cookie banners, hidden elements, class and id hints); `stats` counts
 //! each element's text and link text once; `locate` finds the element that
 //! holds the main content (semantic containers first, then scoring of
@@ -13,6 +14,7 @@
 //! `meta` reads the head.
 
 mod clean;
+mod hints;
 mod locate;
 mod meta;
 mod render;
@@ -57,16 +59,17 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
     let body = locate::body(doc.root_element());
     let invisible = clean::Junk::invisible(doc);
     let visible = stats::Stats::count(doc, &invisible);
+    let hint_map = hints::HintMap::read(doc);
     // As Readability does: when what is found is short, look again
     // without the class and id hints, and keep what found much more.
     let mut best: Option<(clean::Junk, stats::Stats, locate::Kept<'_>)> = None;
     for hints in [true, false] {
-        let junk = invisible.with_boilerplate(body, &visible, hints);
+        let junk = invisible.with_boilerplate(body, &visible, hints.then_some(&hint_map));
         let stats = stats::Stats::count(doc, &junk);
         let kept = if opts.whole_page {
             locate::Kept::whole(body)
         } else {
-            locate::main_content(body, &junk, &stats)
+            locate::main_content(body, &junk, &stats, &hint_map)
         };
         let found = kept.plain(&stats);
         // Only much more counts: without hints, boilerplate is found too.

@@ -502,11 +502,11 @@ impl Renderer<'_> {
     }
 }
 
+/// The space before an inline element's content moves out in front of its
+/// markup. None is added: a link, and `*`/`**` emphasis, may start inside a
+/// word (`s[elbst](…)`, `un**done**`).
 fn lead_space(s: &str, out: &mut Blocks) {
     if s.starts_with(char::is_whitespace) {
-        out.space();
-    } else if out.line.ends_with(|c: char| c.is_alphanumeric()) {
-        // Emphasis must not start inside a word.
         out.space();
     }
 }

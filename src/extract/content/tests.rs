@@ -112,6 +112,7 @@ fn lists_tables_code_and_emphasis_are_markdown() {
     return fish
 </code></pre>
         <p>Call <code>fry()</code> with <em>fresh</em> fish.</p>
+        <p>Words in<em>fused</em> and <a href="/s">s</a>elf.</p>
         <table><thead><tr><th>Fish</th><th>Price</th></tr></thead>
         <tbody><tr><td>Cod</td><td>5 | 6</td></tr><tr><td>Plaice</td><td>7</td></tr></tbody></table>
         <blockquote><p>Quoted {PROSE}</p></blockquote>"#
@@ -122,6 +123,7 @@ fn lists_tables_code_and_emphasis_are_markdown() {
         "3. Batter\n4. Fry",
         "```python\ndef fry(fish):\n    return fish\n```",
         "Call `fry()` with *fresh* fish.",
+        "in*fused* and [s](https://site.test/s)elf",
         "| Fish | Price |\n| --- | --- |\n| Cod | 5 \\| 6 |\n| Plaice | 7 |",
         "> Quoted Fish and chips",
     ] {

@@ -1,0 +1,252 @@
+//! Hints in `class` and `id`: what the words of an element's classes and
+//! id say it is (boilerplate, strongly or weakly; content; the content's
+//! own container). Read once for every element of a page (`HintMap`), with
+//! one automaton over the long hints and a comparison of words for the
+//! short ones.
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use scraper::node::Element;
+use scraper::{ElementRef, Html};
+
+use super::stats::IdMap;
+
+/// Hints in `class`/`id` that an element is not content, whatever else it
+/// says.
+const STRONG_HINTS: &[&str] = &[
+    "comment",
+    "cookie",
+    "consent",
+    "gdpr",
+    "newsletter",
+    "subscribe",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "recommend",
+    "advert",
+    "sponsor",
+    "promo",
+    "popup",
+    "modal",
+    "breadcrumb",
+    "footer",
+    "sidebar",
+    "outbrain",
+    "taboola",
+    "disqus",
+    "paywall",
+    "signup",
+    "sign-up",
+    "skip-link",
+    "skiplink",
+    "shoutbox",
+    "pagination",
+    "pager",
+    "read-more",
+    "readmore",
+    "more-stories",
+    "most-popular",
+    "mostpopular",
+    "trending",
+];
+/// Hints that yield to a positive one (`article-header` is content).
+const WEAK_HINTS: &[&str] = &[
+    "header",
+    "masthead",
+    "menu",
+    "nav",
+    "navbar",
+    "navigation",
+    "widget",
+    "banner",
+    "tags",
+    "tagcloud",
+    "toolbar",
+    "login",
+    "print",
+    "rss",
+    "meta",
+    "byline",
+    "author",
+    "ad",
+    "ads",
+    "adv",
+    "hidden",
+    "sr-only",
+    "visually-hidden",
+    "screen-reader-text",
+    "d-none",
+    "toc",
+];
+/// Hints that an element is content.
+const POSITIVE_HINTS: &[&str] = &[
+    "article", "content", "main", "post", "entry", "story", "text", "body", "blog", "hentry",
+];
+/// Containers that name themselves as the content, in order of trust.
+const CONTAINER_HINTS: &[&str] = &[
+    "articlebody",
+    "article-body",
+    "article__body",
+    "article_body",
+    "article-content",
+    "article__content",
+    "articlecontent",
+    "article-text",
+    "entry-content",
+    "post-content",
+    "post-body",
+    "postbody",
+    "post-entry",
+    "story-body",
+    "storybody",
+    "story-content",
+    "single-content",
+    "content-body",
+    "main-content",
+    "maincontent",
+    "td-post-content",
+    "blog-post",
+];
+
+/// What an element's hints say, as bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Flags(u8);
+
+impl Flags {
+    pub(super) const STRONG: Flags = Flags(1);
+    pub(super) const WEAK: Flags = Flags(2);
+    pub(super) const POSITIVE: Flags = Flags(4);
+    pub(super) const CONTAINER: Flags = Flags(8);
+
+    pub(super) fn has(self, f: Flags) -> bool {
+        self.0 & f.0 != 0
+    }
+}
+
+/// Hints of 6 letters or more match anywhere (`cookiebanner`); shorter
+/// ones only a whole word (`nav` in `main-nav`, not in `unavailable`).
+/// Container hints always match anywhere.
+struct Matcher {
+    long: AhoCorasick,
+    long_flags: Vec<Flags>,
+    short: Vec<(&'static str, Flags)>,
+}
+
+static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
+    let mut long = Vec::new();
+    let mut long_flags = Vec::new();
+    let mut short = Vec::new();
+    let lists = [
+        (STRONG_HINTS, Flags::STRONG),
+        (WEAK_HINTS, Flags::WEAK),
+        (POSITIVE_HINTS, Flags::POSITIVE),
+    ];
+    for (list, flag) in lists {
+        for h in list {
+            if h.len() >= 6 {
+                long.push(*h);
+                long_flags.push(flag);
+            } else {
+                short.push((*h, flag));
+            }
+        }
+    }
+    for h in CONTAINER_HINTS {
+        long.push(*h);
+        long_flags.push(Flags::CONTAINER);
+    }
+    // The patterns are literals of this module: building cannot fail.
+    let long = AhoCorasick::new(&long).expect("hint patterns");
+    Matcher {
+        long,
+        long_flags,
+        short,
+    }
+});
+
+/// What `text` (class and id, lower case) says.
+pub(super) fn flags_of(text: &str) -> Flags {
+    let m = &*MATCHER;
+    let mut bits = 0u8;
+    for found in m.long.find_overlapping_iter(text) {
+        bits |= m.long_flags[found.pattern().as_usize()].0;
+    }
+    for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if part.is_empty() || part.len() >= 6 {
+            continue;
+        }
+        for (h, f) in &m.short {
+            if *h == part {
+                bits |= f.0;
+            }
+        }
+    }
+    Flags(bits)
+}
+
+/// `class` and `id`, lower case, space-separated.
+fn hint_text(el: &Element) -> String {
+    let mut s = String::new();
+    for v in [el.attr("class"), el.attr("id")].into_iter().flatten() {
+        s.push_str(v);
+        s.push(' ');
+    }
+    s.make_ascii_lowercase();
+    s
+}
+
+/// The hints of every element of a page that has any.
+pub(super) struct HintMap {
+    map: IdMap<Flags>,
+}
+
+impl HintMap {
+    pub(super) fn read(doc: &Html) -> HintMap {
+        let mut map = IdMap::default();
+        for node in doc.tree.nodes() {
+            let Some(el) = ElementRef::wrap(node) else {
+                continue;
+            };
+            let v = el.value();
+            if v.attr("class").is_none() && v.attr("id").is_none() {
+                continue;
+            }
+            let f = flags_of(&hint_text(v));
+            if f != Flags::default() {
+                map.insert(node.id(), f);
+            }
+        }
+        HintMap { map }
+    }
+
+    pub(super) fn of(&self, el: ElementRef<'_>) -> Flags {
+        self.map.get(&el.id()).copied().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hinted(text: &str, f: Flags) -> bool {
+        flags_of(text).has(f)
+    }
+
+    #[test]
+    fn hints_match_whole_words_or_long_words() {
+        assert!(hinted("site-header top", Flags::WEAK));
+        assert!(hinted("main-nav", Flags::WEAK));
+        assert!(!hinted("unavailable", Flags::WEAK));
+        assert!(!hinted("canvas-wrap", Flags::WEAK));
+        assert!(hinted("js-cookiebanner", Flags::STRONG));
+        assert!(hinted("post-comments", Flags::STRONG));
+        assert!(!hinted("loader", Flags::WEAK));
+        assert!(hinted("ad slot", Flags::WEAK));
+        assert!(hinted("entry-content", Flags::CONTAINER));
+        assert!(hinted("entry-content", Flags::POSITIVE));
+        assert!(!hinted("sidebarless", Flags::POSITIVE));
+    }
+}
