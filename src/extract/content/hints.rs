@@ -222,6 +222,11 @@ impl HintMap {
         HintMap { map }
     }
 
+    /// Whether no element of the page has a hint.
+    pub(super) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
     pub(super) fn of(&self, el: ElementRef<'_>) -> Flags {
         self.map.get(&el.id()).copied().unwrap_or_default()
     }

@@ -77,7 +77,8 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
         if better {
             best = Some((junk, stats, kept));
         }
-        if opts.whole_page || found >= ENOUGH {
+        // Without hints to drop, a second look would find the same.
+        if opts.whole_page || found >= ENOUGH || hint_map.is_empty() {
             break;
         }
     }
