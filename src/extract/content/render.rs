@@ -420,15 +420,7 @@ impl Renderer<'_> {
         self.children(el, &mut b);
         if !b.blocks.is_empty() || !self.markdown() {
             // Block content in a link (or plain text): the content, unlinked.
-            if b.blocks.is_empty() {
-                out.push_text(&b.line);
-                return;
-            }
-            out.flush();
-            for block in b.blocks {
-                out.push_block(block);
-            }
-            out.push_text(&b.line);
+            spill(b, out);
             return;
         }
         let text = b.line.trim();
@@ -453,21 +445,9 @@ impl Renderer<'_> {
     fn wrapped(&self, el: ElementRef<'_>, mark: &str, out: &mut Blocks) {
         let mut b = Blocks::default();
         self.children(el, &mut b);
-        if !b.blocks.is_empty() {
-            out.flush();
-            for block in b.blocks {
-                out.push_block(block);
-            }
-            out.push_text(&b.line);
-            return;
-        }
         let text = b.line.trim();
-        if text.is_empty() {
-            out.push_text(&b.line);
-            return;
-        }
-        if !self.markdown() {
-            out.push_text(&b.line);
+        if !b.blocks.is_empty() || text.is_empty() || !self.markdown() {
+            spill(b, out);
             return;
         }
         lead_space(&b.line, out);
@@ -500,6 +480,18 @@ impl Renderer<'_> {
         let url = self.base.join(href.trim()).ok()?;
         matches!(url.scheme(), "http" | "https" | "mailto").then_some(url)
     }
+}
+
+/// The content of an inline element written without its markup: its
+/// blocks, if it held any, then the text after them.
+fn spill(b: Blocks, out: &mut Blocks) {
+    if !b.blocks.is_empty() {
+        out.flush();
+        for block in b.blocks {
+            out.push_block(block);
+        }
+    }
+    out.push_text(&b.line);
 }
 
 /// The space before an inline element's content moves out in front of its
