@@ -96,8 +96,9 @@ impl Junk {
                 let Some(el) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if boilerplate(el, hints)
-                    && 2 * stats.of(child.id()).text <= total
+                let text = stats.of(child.id()).text;
+                if (boilerplate(el, hints) || caption(el, hints) && text <= CAPTION)
+                    && 2 * text <= total
                     && !holds_content(el)
                     && !article_header(el)
                 {
@@ -154,6 +155,14 @@ fn boilerplate(el: ElementRef<'_>, hints: Option<&HintMap>) -> bool {
     // says otherwise (`<article class="buybox subscribe">`).
     let semantic = matches!(name, "article" | "main");
     f.has(Flags::STRONG) || !semantic && f.has(Flags::WEAK) && !f.has(Flags::POSITIVE)
+}
+
+/// The most text a caption has.
+const CAPTION: u32 = 300;
+
+/// Said by its `class` or `id` to be a caption or a credit.
+fn caption(el: ElementRef<'_>, hints: Option<&HintMap>) -> bool {
+    hints.is_some_and(|h| h.of(el).has(Flags::CAPTION))
 }
 
 /// A `<header>` of an article (its title, its lead), not of the page:

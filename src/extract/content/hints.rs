@@ -52,6 +52,9 @@ const STRONG_HINTS: &[&str] = &[
     "mostpopular",
     "trending",
 ];
+/// Hints of a caption or a credit beside an image: boilerplate when
+/// short (a video page's text may sit in its player's `item-caption`).
+const CAPTION_HINTS: &[&str] = &["caption", "credit", "copyright"];
 /// Hints that yield to a positive one (`article-header` is content).
 const WEAK_HINTS: &[&str] = &[
     "header",
@@ -120,6 +123,7 @@ impl Flags {
     pub(super) const WEAK: Flags = Flags(2);
     pub(super) const POSITIVE: Flags = Flags(4);
     pub(super) const CONTAINER: Flags = Flags(8);
+    pub(super) const CAPTION: Flags = Flags(16);
 
     pub(super) fn has(self, f: Flags) -> bool {
         self.0 & f.0 != 0
@@ -143,6 +147,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         (STRONG_HINTS, Flags::STRONG),
         (WEAK_HINTS, Flags::WEAK),
         (POSITIVE_HINTS, Flags::POSITIVE),
+        (CAPTION_HINTS, Flags::CAPTION),
     ];
     for (list, flag) in lists {
         for h in list {

@@ -91,6 +91,15 @@ pub(super) fn main_content<'a>(
         (None, None) => Vec::new(),
     };
     let kept: u32 = roots.iter().map(|e| stats.of(e.id()).plain()).sum();
+    // A short find on a page with much more text besides (a recipe's
+    // lead, not its steps; one post of a thread): the whole page, its
+    // boilerplate and blocks of links left out, says more.
+    if !roots.is_empty() && kept < 2_000 && total > 4 * kept {
+        return Kept {
+            roots: vec![body],
+            leave_out: LeaveOut::LinkBlocks,
+        };
+    }
     if !roots.is_empty() && (kept >= 250 || 2 * kept >= total) {
         return Kept {
             roots,

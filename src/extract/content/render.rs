@@ -126,6 +126,9 @@ struct Renderer<'r> {
 pub(super) struct Blocks {
     blocks: Vec<String>,
     line: String,
+    /// The levels of the headings at the end of `blocks`, nothing
+    /// written under them yet.
+    open_heads: Vec<u8>,
 }
 
 impl Blocks {
@@ -179,6 +182,7 @@ impl Blocks {
             .join("\n");
         if !text.is_empty() {
             self.blocks.push(text);
+            self.open_heads.clear();
         }
     }
 
@@ -186,11 +190,36 @@ impl Blocks {
         self.flush();
         if !block.trim().is_empty() {
             self.blocks.push(block);
+            self.open_heads.clear();
         }
+    }
+
+    /// A heading of `level`: one of the same or a higher rank before it,
+    /// with nothing under it, is dropped (its section was boilerplate:
+    /// "Related articles" over a list of links left out).
+    /// A heading that reads as a sentence (a lead set as `<h4>`) is
+    /// content whatever follows it.
+    fn push_heading(&mut self, level: u8, heading: String) {
+        let sentence = heading.ends_with(['.', '!']) || heading.chars().count() > 100;
+        if sentence {
+            return self.push_block(heading);
+        }
+        self.flush();
+        while self.open_heads.last().is_some_and(|&l| l >= level) {
+            self.open_heads.pop();
+            self.blocks.pop();
+        }
+        self.blocks.push(heading);
+        self.open_heads.push(level);
     }
 
     fn finish(mut self) -> String {
         self.flush();
+        // Headings at the end head nothing, unless they are all there is.
+        if self.open_heads.len() < self.blocks.len() {
+            let keep = self.blocks.len() - self.open_heads.len();
+            self.blocks.truncate(keep);
+        }
         self.blocks.join("\n\n")
     }
 }
@@ -261,15 +290,12 @@ impl Renderer<'_> {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 let text = self.sub(el).join(" ");
                 if !text.is_empty() {
-                    let level = usize::from(name.as_bytes()[1] - b'0');
+                    let level = name.as_bytes()[1] - b'0';
                     if self.markdown() {
-                        out.push_block(format!(
-                            "{} {}",
-                            "#".repeat(level),
-                            text.replace('\n', " ")
-                        ));
+                        let marks = "#".repeat(usize::from(level));
+                        out.push_heading(level, format!("{marks} {}", text.replace('\n', " ")));
                     } else {
-                        out.push_block(text);
+                        out.push_heading(level, text);
                     }
                 }
             }

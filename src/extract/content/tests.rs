@@ -266,3 +266,39 @@ fn json_ld_article_body_when_the_page_shows_little() {
     )));
     assert!(shown.starts_with("Fish and chips"), "{shown}");
 }
+
+#[test]
+fn headings_over_nothing_and_image_credits_are_left_out() {
+    let md = markdown(&article_page(&format!(
+        r#"<h1>Fish</h1><p>{PROSE}</p>
+        <div class="image"><img src="/fish.jpg" alt="A fish">
+          <span class="image-credit">Photo: Agency Name</span></div>
+        <h2>History</h2><h3>Origins</h3><p>{PROSE} Origins.</p>
+        <h4>It began in London, with a shop that sold fried fish and chips in paper.</h4>
+        <h2>Read more</h2><ul><li><a href="/a">A</a></li><li><a href="/b">B</a></li></ul>"#
+    )));
+    assert!(md.starts_with("# Fish\n\n"), "{md}");
+    assert!(md.contains("## History\n\n### Origins\n\n"), "{md}");
+    // A heading that reads as a sentence is content, even last.
+    assert!(md.ends_with("paper."), "{md}");
+    assert!(!md.contains("Read more"), "{md}");
+    assert!(!md.contains("Agency"), "{md}");
+}
+
+#[test]
+fn a_short_find_on_a_page_of_text_widens_to_the_page() {
+    // A lead that names itself the content (1,000 characters), and five
+    // times as much text in the steps beside it.
+    let lead = format!("<p>{PROSE}</p>").repeat(8);
+    let steps: String = (1..=50)
+        .map(|i| format!("<li>Step {i}: {PROSE}</li>"))
+        .collect();
+    let md = markdown(&format!(
+        r#"<html><body><nav><a href="/">Home</a></nav>
+        <div class="recipe"><div class="entry-content">{lead}<p>The lead ends.</p></div>
+        <ol class="steps">{steps}</ol></div></body></html>"#
+    ));
+    assert!(md.contains("The lead ends."), "{md}");
+    assert!(md.contains("Step 50: Fish"), "{md}");
+    assert!(!md.contains("Home"), "{md}");
+}
