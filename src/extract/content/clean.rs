@@ -33,7 +33,16 @@ const INVISIBLE_TAGS: &[&str] = &[
 ];
 
 /// Around the content, not the content.
-const BOILERPLATE_TAGS: &[&str] = &["nav", "aside", "footer", "menu", "figcaption"];
+const BOILERPLATE_TAGS: &[&str] = &[
+    "nav",
+    "aside",
+    "footer",
+    "menu",
+    "figcaption",
+    "form",
+    "fieldset",
+    "label",
+];
 
 /// ARIA roles of what surrounds content.
 const BOILERPLATE_ROLES: &[&str] = &[
@@ -141,6 +150,9 @@ fn boilerplate(el: ElementRef<'_>, hints: Option<&HintMap>) -> bool {
     {
         return true;
     }
+    if name == "time" && !in_running_text(el) {
+        return true;
+    }
     let Some(hints) = hints else {
         return false;
     };
@@ -155,6 +167,15 @@ fn boilerplate(el: ElementRef<'_>, hints: Option<&HintMap>) -> bool {
     // says otherwise (`<article class="buybox subscribe">`).
     let semantic = matches!(name, "article" | "main");
     f.has(Flags::STRONG) || !semantic && f.has(Flags::WEAK) && !f.has(Flags::POSITIVE)
+}
+
+/// Whether `el` sits in a sentence: text beside it in its parent (a
+/// date in a sentence is content; a date on its own, a dateline).
+fn in_running_text(el: ElementRef<'_>) -> bool {
+    el.parent().is_some_and(|p| {
+        p.children()
+            .any(|c| c.value().as_text().is_some_and(|t| t.trim().len() > 2))
+    })
 }
 
 /// The most text a caption has.

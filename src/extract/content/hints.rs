@@ -51,6 +51,16 @@ const STRONG_HINTS: &[&str] = &[
     "most-popular",
     "mostpopular",
     "trending",
+    "kommentar",
+    "akismet",
+    "nocomments",
+    "disclaimer",
+    "buybox",
+    "syndication",
+    "rating",
+    "timestamp",
+    "attachment",
+    "article-infos",
 ];
 /// Hints of a caption or a credit beside an image: boilerplate when
 /// short (a video page's text may sit in its player's `item-caption`).
