@@ -105,8 +105,11 @@ impl Junk {
                 let Some(el) = ElementRef::wrap(child) else {
                     continue;
                 };
-                let text = stats.of(child.id()).text;
-                if (boilerplate(el, hints) || caption(el, hints) && text <= CAPTION)
+                let count = stats.of(child.id());
+                let text = count.text;
+                if (boilerplate(el, hints)
+                    || has(el, hints, Flags::CAPTION) && text <= CAPTION
+                    || has(el, hints, Flags::TEASER) && count.link_density() > 0.1)
                     && 2 * text <= total
                     && !holds_content(el)
                     && !article_header(el)
@@ -181,9 +184,9 @@ fn in_running_text(el: ElementRef<'_>) -> bool {
 /// The most text a caption has.
 const CAPTION: u32 = 300;
 
-/// Said by its `class` or `id` to be a caption or a credit.
-fn caption(el: ElementRef<'_>, hints: Option<&HintMap>) -> bool {
-    hints.is_some_and(|h| h.of(el).has(Flags::CAPTION))
+/// Whether `hints` are believed and say `flag` of `el`.
+fn has(el: ElementRef<'_>, hints: Option<&HintMap>, flag: Flags) -> bool {
+    hints.is_some_and(|h| h.of(el).has(flag))
 }
 
 /// A `<header>` of an article (its title, its lead), not of the page:

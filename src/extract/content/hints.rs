@@ -61,10 +61,15 @@ const STRONG_HINTS: &[&str] = &[
     "timestamp",
     "attachment",
     "article-infos",
+    "metadata",
 ];
 /// Hints of a caption or a credit beside an image: boilerplate when
 /// short (a video page's text may sit in its player's `item-caption`).
 const CAPTION_HINTS: &[&str] = &["caption", "credit", "copyright"];
+/// Hints of a teaser: boilerplate when it links elsewhere, a tenth of its
+/// text in links or more (a card for another article), content when not
+/// (a German article's lead).
+const TEASER_HINTS: &[&str] = &["teaser"];
 /// Hints that yield to a positive one (`article-header` is content).
 const WEAK_HINTS: &[&str] = &[
     "header",
@@ -134,6 +139,7 @@ impl Flags {
     pub(super) const POSITIVE: Flags = Flags(4);
     pub(super) const CONTAINER: Flags = Flags(8);
     pub(super) const CAPTION: Flags = Flags(16);
+    pub(super) const TEASER: Flags = Flags(32);
 
     pub(super) fn has(self, f: Flags) -> bool {
         self.0 & f.0 != 0
@@ -158,6 +164,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         (WEAK_HINTS, Flags::WEAK),
         (POSITIVE_HINTS, Flags::POSITIVE),
         (CAPTION_HINTS, Flags::CAPTION),
+        (TEASER_HINTS, Flags::TEASER),
     ];
     for (list, flag) in lists {
         for h in list {
