@@ -62,6 +62,10 @@ const STRONG_HINTS: &[&str] = &[
     "attachment",
     "article-infos",
     "metadata",
+    "slider",
+    "swiper",
+    "carousel",
+    "paidbox",
 ];
 /// Hints of a caption or a credit beside an image: boilerplate when
 /// short (a video page's text may sit in its player's `item-caption`).

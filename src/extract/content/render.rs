@@ -12,7 +12,11 @@ use super::clean::{Junk, Kind};
 use super::locate::{Kept, LeaveOut};
 use super::stats::Stats;
 
+mod afterword;
+mod blocks;
 mod table;
+
+pub(super) use blocks::Blocks;
 
 /// Markdown or plain text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,109 +125,6 @@ struct Renderer<'r> {
     leave_out: LeaveOut,
 }
 
-/// Blocks written so far, and the paragraph being written.
-#[derive(Default)]
-pub(super) struct Blocks {
-    blocks: Vec<String>,
-    line: String,
-    /// The levels of the headings at the end of `blocks`, nothing
-    /// written under them yet.
-    open_heads: Vec<u8>,
-}
-
-impl Blocks {
-    /// Appends text, whitespace already folded; one space between words
-    /// written apart.
-    fn push_text(&mut self, s: &str) {
-        let mut words = s.split_whitespace().peekable();
-        let lead = s.starts_with(char::is_whitespace);
-        let trail = s.ends_with(char::is_whitespace);
-        if words.peek().is_none() {
-            if !s.is_empty() {
-                self.space();
-            }
-            return;
-        }
-        if lead {
-            self.space();
-        }
-        let mut first = true;
-        for w in words {
-            if !first {
-                self.line.push(' ');
-            }
-            first = false;
-            self.line.push_str(w);
-        }
-        if trail {
-            self.line.push(' ');
-        }
-    }
-
-    fn space(&mut self) {
-        if !self.line.is_empty() && !self.line.ends_with([' ', '\n']) {
-            self.line.push(' ');
-        }
-    }
-
-    /// Appends markup or text as it is.
-    fn push_raw(&mut self, s: &str) {
-        self.line.push_str(s);
-    }
-
-    /// Ends the paragraph being written.
-    fn flush(&mut self) {
-        let line = std::mem::take(&mut self.line);
-        let text = line
-            .split('\n')
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n");
-        if !text.is_empty() {
-            self.blocks.push(text);
-            self.open_heads.clear();
-        }
-    }
-
-    fn push_block(&mut self, block: String) {
-        self.flush();
-        if !block.trim().is_empty() {
-            self.blocks.push(block);
-            self.open_heads.clear();
-        }
-    }
-
-    /// A heading of `level`: one of the same or a higher rank before it,
-    /// with nothing under it, is dropped (its section was boilerplate:
-    /// "Related articles" over a list of links left out).
-    /// A heading that reads as a sentence (a lead set as `<h4>`) is
-    /// content whatever follows it.
-    fn push_heading(&mut self, level: u8, heading: String) {
-        let sentence = heading.ends_with(['.', '!']) || heading.chars().count() > 100;
-        if sentence {
-            return self.push_block(heading);
-        }
-        self.flush();
-        while self.open_heads.last().is_some_and(|&l| l >= level) {
-            self.open_heads.pop();
-            self.blocks.pop();
-        }
-        self.blocks.push(heading);
-        self.open_heads.push(level);
-    }
-
-    fn finish(mut self) -> String {
-        self.flush();
-        // Headings at the end head nothing, unless they are all there is.
-        if self.open_heads.len() < self.blocks.len() {
-            let keep = self.blocks.len() - self.open_heads.len();
-            self.blocks.truncate(keep);
-        }
-        self.blocks.join("\n\n")
-    }
-}
-
 impl Renderer<'_> {
     fn markdown(&self) -> bool {
         self.mode == Mode::Markdown
@@ -291,12 +192,13 @@ impl Renderer<'_> {
                 let text = self.sub(el).join(" ");
                 if !text.is_empty() {
                     let level = name.as_bytes()[1] - b'0';
-                    if self.markdown() {
-                        let marks = "#".repeat(usize::from(level));
-                        out.push_heading(level, format!("{marks} {}", text.replace('\n', " ")));
+                    let text = text.replace('\n', " ");
+                    let written = if self.markdown() {
+                        format!("{} {text}", "#".repeat(usize::from(level)))
                     } else {
-                        out.push_heading(level, text);
-                    }
+                        text.clone()
+                    };
+                    out.push_heading(level, &text, written);
                 }
             }
             "ul" | "ol" | "menu" => out.push_block(self.list(el, name == "ol")),

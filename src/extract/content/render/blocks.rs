@@ -1,0 +1,127 @@
+//! Blocks of rendered content, as they are written: paragraphs gathered
+//! from inline text, and the rules that work on whole blocks (a heading
+//! with nothing under it, a section that follows the article rather than
+//! belongs to it).
+
+use super::afterword;
+
+/// Blocks written so far, and the paragraph being written.
+#[derive(Default)]
+pub(in crate::extract::content) struct Blocks {
+    pub(super) blocks: Vec<String>,
+    pub(super) line: String,
+    /// The levels of the headings at the end of `blocks`, nothing
+    /// written under them yet.
+    open_heads: Vec<u8>,
+    /// In a section that is left out (under "Related articles"): the
+    /// level of its heading.
+    skipping: Option<u8>,
+}
+
+impl Blocks {
+    /// Appends text, whitespace already folded; one space between words
+    /// written apart.
+    pub(super) fn push_text(&mut self, s: &str) {
+        let mut words = s.split_whitespace().peekable();
+        let lead = s.starts_with(char::is_whitespace);
+        let trail = s.ends_with(char::is_whitespace);
+        if words.peek().is_none() {
+            if !s.is_empty() {
+                self.space();
+            }
+            return;
+        }
+        if lead {
+            self.space();
+        }
+        let mut first = true;
+        for w in words {
+            if !first {
+                self.line.push(' ');
+            }
+            first = false;
+            self.line.push_str(w);
+        }
+        if trail {
+            self.line.push(' ');
+        }
+    }
+
+    pub(super) fn space(&mut self) {
+        if !self.line.is_empty() && !self.line.ends_with([' ', '\n']) {
+            self.line.push(' ');
+        }
+    }
+
+    /// Appends markup or text as it is.
+    pub(super) fn push_raw(&mut self, s: &str) {
+        self.line.push_str(s);
+    }
+
+    /// Ends the paragraph being written.
+    pub(super) fn flush(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        let text = line
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if text.is_empty() || self.skipping.is_some() {
+            return;
+        }
+        // A label on its own line ("Read more:") heads what follows.
+        if text.chars().count() <= 40 && afterword::is_label(&text) {
+            return;
+        }
+        self.blocks.push(text);
+        self.open_heads.clear();
+    }
+
+    pub(super) fn push_block(&mut self, block: String) {
+        self.flush();
+        if !block.trim().is_empty() && self.skipping.is_none() {
+            self.blocks.push(block);
+            self.open_heads.clear();
+        }
+    }
+
+    /// A heading of `level`, `text` written as `written`. One of the same
+    /// or a higher rank before it, with nothing under it, is dropped (its
+    /// section was boilerplate: "Related articles" over a list of links
+    /// left out). A heading that reads as a sentence (a lead set as
+    /// `<h4>`) is content whatever follows it. A heading of what follows
+    /// an article ("Related articles", "Comments") is left out with its
+    /// section, up to the next heading of its rank.
+    pub(super) fn push_heading(&mut self, level: u8, text: &str, written: String) {
+        self.flush();
+        match self.skipping {
+            Some(l) if level > l => return,
+            _ => self.skipping = None,
+        }
+        if afterword::is_heading(text) {
+            self.skipping = Some(level);
+            return;
+        }
+        let sentence = text.ends_with(['.', '!']) || text.chars().count() > 100;
+        if sentence {
+            return self.push_block(written);
+        }
+        while self.open_heads.last().is_some_and(|&l| l >= level) {
+            self.open_heads.pop();
+            self.blocks.pop();
+        }
+        self.blocks.push(written);
+        self.open_heads.push(level);
+    }
+
+    pub(super) fn finish(mut self) -> String {
+        self.flush();
+        // Headings at the end head nothing, unless they are all there is.
+        if self.open_heads.len() < self.blocks.len() {
+            let keep = self.blocks.len() - self.open_heads.len();
+            self.blocks.truncate(keep);
+        }
+        self.blocks.join("\n\n")
+    }
+}
