@@ -67,9 +67,18 @@ const STRONG_HINTS: &[&str] = &[
     "carousel",
     "paidbox",
 ];
-/// Hints of a caption or a credit beside an image: boilerplate when
+/// Hints of a caption, a credit or an author's box: boilerplate when
 /// short (a video page's text may sit in its player's `item-caption`).
-const CAPTION_HINTS: &[&str] = &["caption", "credit", "copyright"];
+/// All match anywhere (`artDetailAutor`).
+const CAPTION_HINTS: &[&str] = &[
+    "caption",
+    "credit",
+    "copyright",
+    "legend",
+    "author",
+    "autor",
+    "byline",
+];
 /// Hints of a teaser: boilerplate when it links elsewhere, a tenth of its
 /// text in links or more (a card for another article), content when not
 /// (a German article's lead).
@@ -152,7 +161,7 @@ impl Flags {
 
 /// Hints of 6 letters or more match anywhere (`cookiebanner`); shorter
 /// ones only a whole word (`nav` in `main-nav`, not in `unavailable`).
-/// Container hints always match anywhere.
+/// Container and caption hints always match anywhere.
 struct Matcher {
     long: AhoCorasick,
     long_flags: Vec<Flags>,
@@ -183,6 +192,10 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
     for h in CONTAINER_HINTS {
         long.push(*h);
         long_flags.push(Flags::CONTAINER);
+    }
+    for h in CAPTION_HINTS.iter().filter(|h| h.len() < 6) {
+        long.push(*h);
+        long_flags.push(Flags::CAPTION);
     }
     // The patterns are literals of this module: building cannot fail.
     let long = AhoCorasick::new(&long).expect("hint patterns");
