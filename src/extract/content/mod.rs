@@ -25,7 +25,11 @@ use url::Url;
 
 /// Main content shorter than this (characters besides whitespace, outside
 /// links) is looked for again without class and id hints.
-const ENOUGH: u32 = 500;
+const ENOUGH: u32 = 1_000;
+
+/// Main content shorter than this is replaced by the page's JSON-LD
+/// `articleBody` when that is much longer.
+const SHORT: u32 = 500;
 
 /// What content a run asks for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,7 +92,7 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
     // Little found in the page, more in its JSON-LD: that is the article.
     let found = kept.plain(&stats) as usize;
     if !opts.whole_page
-        && found < ENOUGH as usize
+        && found < SHORT as usize
         && let Some(article) = head
             .article_body
             .as_deref()
