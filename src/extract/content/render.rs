@@ -110,7 +110,7 @@ pub(super) fn render(
         mode,
         leave_out: kept.leave_out,
     };
-    let mut out = Blocks::default();
+    let mut out = Blocks::page();
     for root in &kept.roots {
         r.children(*root, &mut out);
     }

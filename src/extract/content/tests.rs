@@ -302,3 +302,42 @@ fn a_short_find_on_a_page_of_text_widens_to_the_page() {
     assert!(md.contains("Step 50: Fish"), "{md}");
     assert!(!md.contains("Home"), "{md}");
 }
+
+#[test]
+fn forms_datelines_teasers_and_related_sections_are_left_out() {
+    let md = markdown(&article_page(&format!(
+        r#"<h1>Fish</h1><p class="dateline"><time datetime="2026-01-02">2 January 2026</time></p>
+        <p>{PROSE} Opened on <time datetime="1860-01-01">1 January 1860</time>.</p>
+        <form action="/subscribe"><label>Your e-mail</label><input name="e"></form>
+        <div class="teaser"><a href="/other">Another story</a> <p>About another story, short.</p></div>
+        <h2>History</h2><p>{PROSE} History.</p>
+        <h3>Related articles</h3><div class="cards"><p>{PROSE} Unrelated.</p></div>
+        <p><strong>Read more:</strong></p><ul><li><a href="/a">A story</a></li></ul>"#
+    )));
+    assert!(md.contains("Opened on 1 January 1860."), "{md}");
+    assert!(md.contains("## History"), "{md}");
+    // The heading and the label go; what they head is left to the rules
+    // for links and teasers.
+    assert!(md.contains("Unrelated."), "{md}");
+    for gone in [
+        "2 January 2026",
+        "e-mail",
+        "another story",
+        "Related",
+        "Read more",
+        "A story",
+    ] {
+        assert!(!md.contains(gone), "{gone} in {md}");
+    }
+}
+
+#[test]
+fn a_form_that_holds_the_page_is_not_boilerplate() {
+    let md = markdown(&format!(
+        r#"<html><body><form id="aspnetForm" action="/page.aspx">
+        <nav><a href="/">Home</a></nav><div class="story"><p>{PROSE}</p><p>{PROSE} Second.</p></div>
+        </form></body></html>"#
+    ));
+    assert!(md.contains("Second."), "{md}");
+    assert!(!md.contains("Home"), "{md}");
+}

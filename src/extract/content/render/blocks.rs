@@ -1,7 +1,7 @@
 //! Blocks of rendered content, as they are written: paragraphs gathered
 //! from inline text, and the rules that work on whole blocks (a heading
-//! with nothing under it, a section that follows the article rather than
-//! belongs to it).
+//! with nothing under it, the heading or label of what follows the article
+//! rather than belongs to it).
 
 use super::afterword;
 
@@ -13,12 +13,20 @@ pub(in crate::extract::content) struct Blocks {
     /// The levels of the headings at the end of `blocks`, nothing
     /// written under them yet.
     open_heads: Vec<u8>,
-    /// In a section that is left out (under "Related articles"): the
-    /// level of its heading.
-    skipping: Option<u8>,
+    /// The blocks of the page, not of one element (a heading's text, a
+    /// list item): only these drop labels ("Read more:").
+    page: bool,
 }
 
 impl Blocks {
+    /// The blocks of a whole page.
+    pub(super) fn page() -> Blocks {
+        Blocks {
+            page: true,
+            ..Blocks::default()
+        }
+    }
+
     /// Appends text, whitespace already folded; one space between words
     /// written apart.
     pub(super) fn push_text(&mut self, s: &str) {
@@ -67,11 +75,11 @@ impl Blocks {
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("\n");
-        if text.is_empty() || self.skipping.is_some() {
+        if text.is_empty() {
             return;
         }
         // A label on its own line ("Read more:") heads what follows.
-        if text.chars().count() <= 40 && afterword::is_label(&text) {
+        if self.page && text.chars().count() <= 40 && afterword::is_label(&text) {
             return;
         }
         self.blocks.push(text);
@@ -80,7 +88,7 @@ impl Blocks {
 
     pub(super) fn push_block(&mut self, block: String) {
         self.flush();
-        if !block.trim().is_empty() && self.skipping.is_none() {
+        if !block.trim().is_empty() {
             self.blocks.push(block);
             self.open_heads.clear();
         }
@@ -91,16 +99,13 @@ impl Blocks {
     /// section was boilerplate: "Related articles" over a list of links
     /// left out). A heading that reads as a sentence (a lead set as
     /// `<h4>`) is content whatever follows it. A heading of what follows
-    /// an article ("Related articles", "Comments") is left out with its
-    /// section, up to the next heading of its rank.
+    /// an article ("Related articles", "Comments") is left out: what it
+    /// heads is, as a rule, links or teasers, left out by their own
+    /// rules (its section is not: a "Read also:" heading inside an
+    /// article may head the rest of the article).
     pub(super) fn push_heading(&mut self, level: u8, text: &str, written: String) {
         self.flush();
-        match self.skipping {
-            Some(l) if level > l => return,
-            _ => self.skipping = None,
-        }
         if afterword::is_heading(text) {
-            self.skipping = Some(level);
             return;
         }
         let sentence = text.ends_with(['.', '!']) || text.chars().count() > 100;
