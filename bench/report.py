@@ -545,15 +545,16 @@ def content(o, w):
         w("Not run.\n")
         return
     w("Each site crawled whole at `-j 64` by trawl without content, with `--markdown`, and with `--markdown "
-      "--text`; interleaved runs, medians. *with md*: records holding Markdown. *cost* = 1 − pages/s with "
-      "the flag ÷ pages/s without.\n")
+      "--text`, and by spider_cli with `--return-format markdown` (*spider-md*, at its own concurrency; its "
+      "Markdown is the whole page, navigation included); interleaved runs, medians. *with md*: records holding "
+      "Markdown. *cost* = 1 − pages/s with the flag ÷ pages/s of trawl without.\n")
     w("| site | variant | runs | pages | with md | wall s | pages/s | CPU ms/page | peak RSS MB | cost |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     by = defaultdict(list)
     for r in rows:
         by[(r["site"], r["variant"])].append(r)
     rate = lambda rs: med([int(r["found"]) / float(r["wall_s"]) for r in rs if float(r["wall_s"]) > 0])
-    order = {"none": 0, "markdown": 1, "both": 2}
+    order = {"none": 0, "markdown": 1, "both": 2, "spider-md": 3}
     for site in sorted({k[0] for k in by}):
         base = rate(by.get((site, "none"), []))
         for (s_, variant), rs in sorted(by.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9))):

@@ -682,8 +682,10 @@ fi
 # The cost of --markdown: each site of SITES among python and syn10k crawled
 # whole at -j 64 by trawl without content, with --markdown, and with
 # --markdown --text; REPS interleaved rounds. Pages from trawl's output;
-# records holding Markdown counted. (spider_cli's --return-format markdown
-# is not run here: see bench/RESULTS.md.)
+# records holding Markdown counted. With spider in PEERS, spider_cli too:
+# `spider --return-format markdown scrape` over the same site at its own
+# concurrency (no option sets it), pages counted from its output's "url"s,
+# records with a non-empty "content" as with Markdown.
 CONT=$OUT/content.tsv
 printf 'variant\tsite\trep\tfound\twith_markdown\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\n' > "$CONT"
 if [[ " $SCENARIOS " == *" content "* ]]; then
@@ -705,6 +707,18 @@ if [[ " $SCENARIOS " == *" content "* ]]; then
                 log "content $(printf '%-8s %-7s rep %s: %6s pages (%s with markdown) %7.2fs' "$v" "$site" "$rep" "$found" "$md" "$M_WALL")"
                 rm -rf "$d"
             done
+            if [[ " $PEERS " == *" spider "* && -x ${SPIDER:-} ]]; then
+                d=$SCRATCH/content-spider; rm -rf "$d"; mkdir -p "$d"
+                LINKS_VISITED_MEMORY_LIMIT=100000000 TMPDIR=$d measure "$d" "${TMO[$site]}" "$SPIDER" --url "$url" \
+                    -d 1000 --return-format markdown scrape
+                grep -E '^  "url": ' "$d/stdout" > "$d/urls" || true
+                found=$(python3 "$BENCH/count_found.py" lines "$d/urls" "$SITES_DIR/$site.paths")
+                md=$(grep -cE '^  "content": ".' "$d/stdout" || true)
+                printf '%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\n' spider-md "$site" "$rep" "$found" "$md" "$M_WALL" \
+                    "$M_USER" "$M_SYS" "$M_RSS" "$M_RC" >> "$CONT"
+                log "content $(printf '%-8s %-7s rep %s: %6s pages (%s with markdown) %7.2fs' spider-md "$site" "$rep" "$found" "$md" "$M_WALL")"
+                rm -rf "$d"
+            fi
         done
     done
 fi

@@ -67,7 +67,7 @@ const STRONG_HINTS: &[&str] = &[
     "carousel",
     "paidbox",
 ];
-/// Hints of a caption, a credit or an author's box: boilerplate when
+/// Hints of a caption, a credit, an author's or a contact box: boilerplate when
 /// short (a video page's text may sit in its player's `item-caption`).
 /// All match anywhere (`artDetailAutor`).
 const CAPTION_HINTS: &[&str] = &[
@@ -78,6 +78,8 @@ const CAPTION_HINTS: &[&str] = &[
     "author",
     "autor",
     "byline",
+    "contact",
+    "kontakt",
 ];
 /// Hints of a teaser: boilerplate when it links elsewhere, a tenth of its
 /// text in links or more (a card for another article), content when not
