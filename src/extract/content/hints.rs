@@ -67,8 +67,9 @@ const STRONG_HINTS: &[&str] = &[
     "carousel",
     "paidbox",
 ];
-/// Hints of a caption, a credit, an author's or a contact box: boilerplate when
-/// short (a video page's text may sit in its player's `item-caption`).
+/// Hints of a caption, a credit, an author's or a contact box:
+/// boilerplate when short (a video page's text may sit in its player's
+/// `item-caption`).
 /// All match anywhere (`artDetailAutor`).
 const CAPTION_HINTS: &[&str] = &[
     "caption",
