@@ -711,7 +711,7 @@ if [[ " $SCENARIOS " == *" content "* ]]; then
                 d=$SCRATCH/content-spider; rm -rf "$d"; mkdir -p "$d"
                 LINKS_VISITED_MEMORY_LIMIT=100000000 TMPDIR=$d measure "$d" "${TMO[$site]}" "$SPIDER" --url "$url" \
                     -d 1000 --return-format markdown scrape
-                grep -E '^  "url": ' "$d/stdout" > "$d/urls" || true
+                sed -nE 's/^  "url": "(.*)",?$/\1/p' "$d/stdout" > "$d/urls"
                 found=$(python3 "$BENCH/count_found.py" lines "$d/urls" "$SITES_DIR/$site.paths")
                 md=$(grep -cE '^  "content": ".' "$d/stdout" || true)
                 printf '%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\n' spider-md "$site" "$rep" "$found" "$md" "$M_WALL" \
