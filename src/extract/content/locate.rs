@@ -147,7 +147,27 @@ fn semantic<'a>(
     best.into_iter()
         .flatten()
         .find(|(text, _)| *text >= 200 && (*text >= 1_000 || 4 * *text >= total))
-        .map(|(_, el)| el)
+        .map(|(_, el)| parts_of_one(el, junk, stats).unwrap_or(el))
+}
+
+/// The parent of an `<article>` that is one of several parts of one page
+/// (a recipe's header, ingredients and steps; the posts of a forum
+/// thread), not one of a list of stories: three or more `<article>`
+/// siblings, none made mostly of links.
+fn parts_of_one<'a>(el: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<ElementRef<'a>> {
+    if el.value().name() != "article" {
+        return None;
+    }
+    let parent = el.parent().and_then(ElementRef::wrap)?;
+    let articles: Vec<_> = parent
+        .children()
+        .filter_map(ElementRef::wrap)
+        .filter(|c| c.value().name() == "article" && junk.get(c.id()).is_none())
+        .collect();
+    let plain = articles
+        .iter()
+        .all(|a| stats.of(a.id()).link_density() < 0.3);
+    (articles.len() >= 3 && plain).then_some(parent)
 }
 
 /// Readability's candidate and the siblings that belong with it.

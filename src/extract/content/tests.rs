@@ -341,3 +341,22 @@ fn a_form_that_holds_the_page_is_not_boilerplate() {
     assert!(md.contains("Second."), "{md}");
     assert!(!md.contains("Home"), "{md}");
 }
+
+#[test]
+fn articles_that_are_parts_of_one_page_are_kept_together() {
+    let posts: String = (1..=3)
+        .map(|i| format!(r#"<article><h2>By user {i}</h2><div class="body"><p>Post {i}. {PROSE}</p><p>{PROSE}</p></div></article>"#))
+        .collect();
+    let teasers: String = (1..=3)
+        .map(|i| {
+            format!(
+                r#"<article><a href="/s{i}">Story {i}, a story elsewhere on the site</a></article>"#
+            )
+        })
+        .collect();
+    let md = markdown(&format!(
+        "<html><body><main>{posts}</main><section>{teasers}</section></body></html>"
+    ));
+    assert!(md.contains("Post 1.") && md.contains("Post 3."), "{md}");
+    assert!(!md.contains("Story 2"), "{md}");
+}
