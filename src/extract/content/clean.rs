@@ -108,7 +108,7 @@ impl Junk {
                 let count = stats.of(child.id());
                 let text = count.text;
                 if (boilerplate(el, hints)
-                    || has(el, hints, Flags::CAPTION) && text <= CAPTION
+                    || has(el, hints, Flags::CAPTION) && text <= CAPTION && !holds_prose(el, stats)
                     || has(el, hints, Flags::TEASER) && count.link_density() > 0.1)
                     && 2 * text <= total
                     && !holds_content(el)
@@ -179,6 +179,14 @@ fn in_running_text(el: ElementRef<'_>) -> bool {
         p.children()
             .any(|c| c.value().as_text().is_some_and(|t| t.trim().len() > 2))
     })
+}
+
+/// Whether `el` holds a paragraph of prose (a video's description in its
+/// player's caption box), which a caption does not.
+fn holds_prose(el: ElementRef<'_>, stats: &Stats) -> bool {
+    el.descendants()
+        .filter_map(ElementRef::wrap)
+        .any(|d| d.value().name() == "p" && stats.of(d.id()).text > 100)
 }
 
 /// The most text a caption has.
