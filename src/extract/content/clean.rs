@@ -1,8 +1,10 @@
 //! Which elements are never content. Two kinds: *invisible* (scripts,
 //! styles, forms' controls, hidden elements: never text, not even of the
 //! whole page) and *boilerplate* (navigation, headers and footers,
-//! sidebars, cookie banners, share bars, comments: by tag, ARIA role, or a
-//! hint in `class` and `id`, as Readability and trafilatura read them).
+//! sidebars, forms, datelines, cookie banners, share bars, comments: by
+//! tag, ARIA role, or a hint in `class` and `id`, as Readability and
+//! trafilatura read them; short captions, credits and author boxes, and
+//! teasers that link elsewhere, by their hints and their text).
 
 use ego_tree::{NodeId, NodeRef};
 use scraper::node::Element;

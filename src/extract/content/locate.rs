@@ -3,10 +3,13 @@
 //! `entry-content`), then Readability's scoring of paragraphs (each
 //! paragraph's length and commas go to its parent and, less and less, to
 //! four more ancestors; an ancestor's score is cut by its link density),
-//! and the wider of the two when one holds the other. When neither holds a
-//! fair part of the page's text, the page has no main content (an index,
-//! a gallery): the whole page is kept, boilerplate left out, and when even
-//! that is empty, the whole page.
+//! and the wider of the two when one holds the other; an `<article>` that
+//! is one of several parts of a page (a recipe's boxes, a thread's posts)
+//! stands for its parent. A short find on a page of much more text widens
+//! to the whole page without boilerplate and link blocks. When neither
+//! holds a fair part of the page's text, the page has no main content (an
+//! index, a gallery): the whole page is kept, boilerplate left out, and
+//! when even that is empty, the whole page.
 
 use ego_tree::NodeId;
 use scraper::{ElementRef, Node};
