@@ -184,7 +184,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
     ];
     for (list, flag) in lists {
         for h in list {
-            if h.len() >= 6 {
+            if h.len() >= 6 || flag == Flags::CAPTION {
                 long.push(*h);
                 long_flags.push(flag);
             } else {
@@ -195,10 +195,6 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
     for h in CONTAINER_HINTS {
         long.push(*h);
         long_flags.push(Flags::CONTAINER);
-    }
-    for h in CAPTION_HINTS.iter().filter(|h| h.len() < 6) {
-        long.push(*h);
-        long_flags.push(Flags::CAPTION);
     }
     // The patterns are literals of this module: building cannot fail.
     let long = AhoCorasick::new(&long).expect("hint patterns");
