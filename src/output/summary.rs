@@ -47,10 +47,17 @@ impl Stats {
     /// Fixes the elapsed time and the rate.
     pub fn finish(&mut self, elapsed: Duration, interrupted: bool) {
         self.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;
-        self.pages_per_s = if elapsed.is_zero() {
-            0.0
+        // From the elapsed time as written (to the millisecond), so that
+        // pages / elapsed_s gives pages_per_s on a run of a few ms too.
+        let secs = if self.elapsed_s > 0.0 {
+            self.elapsed_s
         } else {
-            (self.pages as f64 / elapsed.as_secs_f64() * 10.0).round() / 10.0
+            elapsed.as_secs_f64()
+        };
+        self.pages_per_s = if secs > 0.0 {
+            (self.pages as f64 / secs * 10.0).round() / 10.0
+        } else {
+            0.0
         };
         self.interrupted = interrupted;
     }
