@@ -17,6 +17,11 @@
 //!   past that the parse stops with `TooLarge`.
 //! - **Time.** The input is fed in 64 KiB chunks and the deadline checked
 //!   between them; past it the parse stops with `Timeout`.
+//! - **Scripts off.** The tree builder parses as a browser with scripting
+//!   disabled: a `<noscript>`'s contents are elements, not one run of raw
+//!   text, so content extraction can read a page (a Blogger post) whose
+//!   text is there and nowhere else. Links keep the scanner's view of it
+//!   (`links`).
 //! - Parse errors are not kept (scraper's `errors` feature is off, and the
 //!   guard drops the tokenizer's): 2 million `<!--` are 2 million errors.
 
@@ -71,7 +76,10 @@ pub enum DomError {
 pub fn parse(html: &str, limits: Limits) -> Result<Html, DomError> {
     let builder = TreeBuilder::new(
         HtmlTreeSink::new(Html::new_document()),
-        TreeBuilderOpts::default(),
+        TreeBuilderOpts {
+            scripting_enabled: false,
+            ..TreeBuilderOpts::default()
+        },
     );
     let guard = Guard {
         inner: builder,

@@ -35,8 +35,18 @@ pub(super) fn links(doc: &Html, page: &Url) -> Vec<Link> {
     let page_nofollow = doc
         .select(&META_ROBOTS)
         .any(|m| is_robots_nofollow(m.value().attr("name"), m.value().attr("content")));
+    // The scanner reads a `<noscript>` as raw text, as a browser running
+    // scripts does; the DOM (`dom`) holds its elements, whose links stay
+    // out so both find the same.
     let anchors = doc
         .select(&ANCHORS)
+        .filter(|a| {
+            !a.ancestors().any(|n| {
+                n.value()
+                    .as_element()
+                    .is_some_and(|e| e.name() == "noscript")
+            })
+        })
         .filter_map(|a| Some((a.value().attr("href")?, a.value().attr("rel"))));
     collect(page, base, page_nofollow, anchors)
 }
@@ -162,5 +172,23 @@ mod tests {
         let got =
             run(r#"<div><p><a href="one.html">one<a href='two.html'>two</div><a href=three.html>"#);
         assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn noscript_links_as_the_scanner_sees_them() {
+        let html = r#"<head><noscript><link rel="stylesheet" href="/ns.css"></noscript></head>
+            <body><a href="/one">one</a>
+            <noscript><p>Read <a href="/hidden">the post</a> here.</p></noscript>
+            <a href="/two">two</a></body>"#;
+        let page = Url::parse("http://a.test/").unwrap();
+        let doc = crate::extract::dom::parse(html, crate::extract::dom::Limits::default()).unwrap();
+        let from_dom: Vec<String> = links(&doc, &page)
+            .into_iter()
+            .map(|l| l.url.into())
+            .collect();
+        let (_, scanned) = crate::extract::scan::scan(html, &page);
+        let from_scan: Vec<String> = scanned.into_iter().map(|l| l.url.into()).collect();
+        assert_eq!(from_dom, ["http://a.test/one", "http://a.test/two"]);
+        assert_eq!(from_dom, from_scan);
     }
 }

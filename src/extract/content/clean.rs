@@ -28,10 +28,10 @@ pub(super) struct Junk {
 
 /// Never shown as text.
 const INVISIBLE_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "title", "meta", "link", "iframe", "frame",
-    "frameset", "object", "embed", "applet", "svg", "math", "canvas", "audio", "video", "source",
-    "track", "map", "button", "input", "select", "textarea", "option", "optgroup", "datalist",
-    "output", "progress", "meter", "dialog", "rt", "rp",
+    "script", "style", "template", "head", "title", "meta", "link", "iframe", "frame", "frameset",
+    "object", "embed", "applet", "svg", "math", "canvas", "audio", "video", "source", "track",
+    "map", "button", "input", "select", "textarea", "option", "optgroup", "datalist", "output",
+    "progress", "meter", "dialog", "rt", "rp",
 ];
 
 /// Around the content, not the content.
@@ -72,7 +72,7 @@ impl Junk {
                 let Some(el) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if invisible(el.value()) {
+                if invisible(el) {
                     junk.set.insert(child.id(), Kind::Invisible);
                 } else {
                     stack.push(child);
@@ -136,10 +136,20 @@ impl Junk {
     }
 }
 
-/// Never shown as text.
-fn invisible(el: &Element) -> bool {
-    INVISIBLE_TAGS.contains(&el.name()) || hidden(el)
+/// Never shown as text. A `<noscript>` is, when it holds prose (the
+/// post a script would have drawn); one that asks for JavaScript, or
+/// holds a tracking pixel, is not.
+fn invisible(el: ElementRef<'_>) -> bool {
+    let v = el.value();
+    if v.name() == "noscript" {
+        return el.text().map(|t| t.trim().len()).sum::<usize>() < NOSCRIPT_PROSE;
+    }
+    INVISIBLE_TAGS.contains(&v.name()) || hidden(v)
 }
+
+/// The least text of a `<noscript>` shown as content: over what a
+/// "please enable JavaScript" says, less than a post.
+const NOSCRIPT_PROSE: usize = 200;
 
 /// Around the content by tag or role, or (with `hints`) by what `class`
 /// or `id` says.

@@ -268,6 +268,22 @@ fn json_ld_article_body_when_the_page_shows_little() {
 }
 
 #[test]
+fn a_post_shown_only_without_scripts_is_read_from_noscript() {
+    let page = format!(
+        r#"<html><head><noscript><img src="https://px.test/p.gif" width="1" height="1"></noscript></head>
+        <body><noscript><p>Please enable JavaScript to see the comments.</p></noscript>
+        <div class="post"><script type="text/template">&lt;p&gt;{PROSE}&lt;/p&gt;</script>
+        <noscript><h2>The post</h2><p>{PROSE}</p><p>Second paragraph of {PROSE}</p></noscript></div>
+        </body></html>"#
+    );
+    let md = markdown(&page);
+    assert!(md.starts_with("## The post\n\nFish and chips"), "{md}");
+    assert!(md.contains("Second paragraph"), "{md}");
+    assert!(!md.contains("enable JavaScript"), "{md}");
+    assert!(!md.contains("px.test") && !md.contains("&lt;"), "{md}");
+}
+
+#[test]
 fn headings_over_nothing_and_image_credits_are_left_out() {
     let md = markdown(&article_page(&format!(
         r#"<h1>Fish</h1><p>{PROSE}</p>
