@@ -284,6 +284,18 @@ fn a_post_shown_only_without_scripts_is_read_from_noscript() {
 }
 
 #[test]
+fn soft_hyphens_and_zero_width_spaces_are_left_out() {
+    let page = article_page(&format!(
+        "<p>Ita&shy;li&shy;ens Wei&#x200B;ne, &#xFEFF;neben Ba\u{ad}rolo. &#x200B; {PROSE}</p>"
+    ));
+    let text = text(&page);
+    assert!(
+        text.starts_with("Italiens Weine, neben Barolo. Fish and chips"),
+        "{text}"
+    );
+}
+
+#[test]
 fn headings_over_nothing_and_image_credits_are_left_out() {
     let md = markdown(&article_page(&format!(
         r#"<h1>Fish</h1><p>{PROSE}</p>

@@ -5,6 +5,11 @@
 
 use super::afterword;
 
+/// Soft hyphen, zero-width space, word joiner, byte order mark: invisible
+/// in a browser unless a line breaks there, and a search for the word
+/// misses it. (The zero-width joiner stays: emoji are built with it.)
+const FORMAT: &[char] = &['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}'];
+
 /// Blocks written so far, and the paragraph being written.
 #[derive(Default)]
 pub(in crate::extract::content) struct Blocks {
@@ -28,8 +33,16 @@ impl Blocks {
     }
 
     /// Appends text, whitespace already folded; one space between words
-    /// written apart.
+    /// written apart. Characters that only hint at a line break or join
+    /// (`FORMAT`) are left out: `Ita&shy;li&shy;ens` is written `Italiens`.
     pub(super) fn push_text(&mut self, s: &str) {
+        let cleaned;
+        let s = if s.contains(FORMAT) {
+            cleaned = s.replace(FORMAT, "");
+            cleaned.as_str()
+        } else {
+            s
+        };
         let mut words = s.split_whitespace().peekable();
         let lead = s.starts_with(char::is_whitespace);
         let trail = s.ends_with(char::is_whitespace);
