@@ -5,7 +5,7 @@
 //! four more ancestors; an ancestor's score is cut by its link density),
 //! and the wider of the two when one holds the other; an `<article>` that
 //! is one of several parts of a page (a recipe's boxes, a thread's posts)
-//! stands for its parent. A short find on a page of much more text widens
+//! stands for what holds them all. A short find on a page of much more text widens
 //! to the whole page without boilerplate and link blocks. When neither
 //! holds a fair part of the page's text, the page has no main content (an
 //! index, a gallery): the whole page is kept, boilerplate left out, and
@@ -150,27 +150,61 @@ fn semantic<'a>(
     best.into_iter()
         .flatten()
         .find(|(text, _)| *text >= 200 && (*text >= 1_000 || 4 * *text >= total))
-        .map(|(_, el)| parts_of_one(el, junk, stats).unwrap_or(el))
+        .map(|(_, el)| parts_of_one(el, body, junk, stats).unwrap_or(el))
 }
 
-/// The parent of an `<article>` that is one of several parts of one page
-/// (a recipe's header, ingredients and steps; the posts of a forum
-/// thread), not one of a list of stories: three or more `<article>`
-/// siblings, none made mostly of links.
-fn parts_of_one<'a>(el: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<ElementRef<'a>> {
+/// What an `<article>` that is one of several parts of one page stands
+/// for (a recipe's header, ingredients and steps; the posts of a forum
+/// thread; a story told in sections, one `<article>` each), not one of a
+/// list of stories: three or more `<article>` siblings, none made mostly
+/// of links, give their parent; three or more spread over the page (not
+/// inside one another, links aside) give the nearest element holding
+/// them all, unless this one holds half their text (the story, and
+/// teasers of others).
+fn parts_of_one<'a>(
+    el: ElementRef<'a>,
+    body: ElementRef<'a>,
+    junk: &Junk,
+    stats: &Stats,
+) -> Option<ElementRef<'a>> {
     if el.value().name() != "article" {
         return None;
     }
+    let plain = |a: &ElementRef<'_>| stats.of(a.id()).link_density() < 0.3;
     let parent = el.parent().and_then(ElementRef::wrap)?;
-    let articles: Vec<_> = parent
+    let siblings: Vec<_> = parent
         .children()
         .filter_map(ElementRef::wrap)
         .filter(|c| c.value().name() == "article" && junk.get(c.id()).is_none())
         .collect();
-    let plain = articles
+    if siblings.len() >= 3 && siblings.iter().all(plain) {
+        return Some(parent);
+    }
+    let mut parts = Vec::new();
+    walk(body, junk, &mut |a| {
+        if a.value().name() == "article" && plain(&a) && !in_article(a) {
+            parts.push(a);
+        }
+    });
+    let sum: u32 = parts.iter().map(|a| stats.of(a.id()).plain()).sum();
+    if parts.len() < 3 || !parts.contains(&el) || 2 * stats.of(el.id()).plain() >= sum {
+        return None;
+    }
+    let mut common = parent;
+    while !parts
         .iter()
-        .all(|a| stats.of(a.id()).link_density() < 0.3);
-    (articles.len() >= 3 && plain).then_some(parent)
+        .all(|a| a.ancestors().any(|p| p.id() == common.id()))
+    {
+        common = common.parent().and_then(ElementRef::wrap)?;
+    }
+    Some(common)
+}
+
+/// Whether `el` is inside an `<article>`.
+fn in_article(el: ElementRef<'_>) -> bool {
+    el.ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| a.value().name() == "article")
 }
 
 /// Readability's candidate and the siblings that belong with it.

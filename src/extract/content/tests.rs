@@ -387,4 +387,15 @@ fn articles_that_are_parts_of_one_page_are_kept_together() {
     ));
     assert!(md.contains("Post 1.") && md.contains("Post 3."), "{md}");
     assert!(!md.contains("Story 2"), "{md}");
+    // A story told in sections, an `<article>` in each, and teasers.
+    let sections: String = (1..=3)
+        .map(|i| {
+            format!(r#"<section><div><article><p>Part {i}. {PROSE}</p><p>{PROSE}</p></article></div></section>"#)
+        })
+        .collect();
+    let md = markdown(&format!(
+        "<html><body><div>{sections}</div><section>{teasers}</section></body></html>"
+    ));
+    assert!(md.starts_with("Part 1.") && md.contains("Part 3."), "{md}");
+    assert!(!md.contains("Story 2"), "{md}");
 }
