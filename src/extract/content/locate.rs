@@ -4,9 +4,9 @@
 //! paragraph's length and commas go to its parent and, less and less, to
 //! four more ancestors; an ancestor's score is cut by its link density),
 //! and the wider of the two when one holds the other; an `<article>` that
-//! is one of several parts of a page (a recipe's boxes, a thread's posts)
-//! stands for what holds them all. A short find on a page of much more text widens
-//! to the whole page without boilerplate and link blocks. When neither
+//! is one of several parts of a page (a recipe's boxes, a thread's posts,
+//! a story's sections) brings the others, as every `articleBody` does. A
+//! short find on a page of much more text widens to the whole page without boilerplate and link blocks. When neither
 //! holds a fair part of the page's text, the page has no main content (an
 //! index, a gallery): the whole page is kept, boilerplate left out, and
 //! when even that is empty, the whole page.
@@ -81,15 +81,13 @@ pub(super) fn main_content<'a>(
     let roots = match (semantic, scored) {
         (Some(s), Some(r)) => {
             let r_text: u32 = r.iter().map(|e| stats.of(e.id()).plain()).sum();
-            let s_text = stats.of(s.id()).plain();
-            let inside = r.iter().all(|e| e.ancestors().any(|a| a.id() == s.id()));
-            if inside || s_text >= r_text {
-                vec![s]
-            } else {
-                r
-            }
+            let s_text: u32 = s.iter().map(|e| stats.of(e.id()).plain()).sum();
+            let inside = r
+                .iter()
+                .all(|e| e.ancestors().any(|a| s.iter().any(|s| s.id() == a.id())));
+            if inside || s_text >= r_text { s } else { r }
         }
-        (Some(s), None) => vec![s],
+        (Some(s), None) => s,
         (None, Some(r)) => r,
         (None, None) => Vec::new(),
     };
@@ -113,22 +111,19 @@ pub(super) fn main_content<'a>(
 }
 
 /// The element that says it is the content, when it holds a fair part of
-/// the page's text.
+/// the page's text (or the parts of it, `parts_of_one`).
 fn semantic<'a>(
     body: ElementRef<'a>,
     junk: &Junk,
     stats: &Stats,
     hints: &HintMap,
-) -> Option<ElementRef<'a>> {
+) -> Option<Vec<ElementRef<'a>>> {
     let total = stats.of(body.id()).plain();
     let mut best: [Option<(u32, ElementRef<'a>)>; 4] = [None; 4];
     walk(body, junk, &mut |el| {
         let v = el.value();
         let named = hints.of(el).has(Flags::CONTAINER);
-        let tier = if v
-            .attr("itemprop")
-            .is_some_and(|p| p.contains("articleBody"))
-        {
+        let tier = if article_body(el) {
             0
         } else if named {
             1
@@ -150,7 +145,7 @@ fn semantic<'a>(
     best.into_iter()
         .flatten()
         .find(|(text, _)| *text >= 200 && (*text >= 1_000 || 4 * *text >= total))
-        .map(|(_, el)| parts_of_one(el, body, junk, stats).unwrap_or(el))
+        .map(|(_, el)| parts_of_one(el, body, junk, stats).unwrap_or_else(|| vec![el]))
 }
 
 /// What an `<article>` that is one of several parts of one page stands
@@ -158,15 +153,24 @@ fn semantic<'a>(
 /// thread; a story told in sections, one `<article>` each), not one of a
 /// list of stories: three or more `<article>` siblings, none made mostly
 /// of links, give their parent; three or more spread over the page (not
-/// inside one another, links aside) give the nearest element holding
-/// them all, unless this one holds half their text (the story, and
-/// teasers of others).
+/// inside one another, of 200 characters or more, links aside) are kept, all of them, unless this
+/// one holds half their text (the story, and teasers of others). Every
+/// `articleBody` of the page is one part of it.
 fn parts_of_one<'a>(
     el: ElementRef<'a>,
     body: ElementRef<'a>,
     junk: &Junk,
     stats: &Stats,
-) -> Option<ElementRef<'a>> {
+) -> Option<Vec<ElementRef<'a>>> {
+    if article_body(el) {
+        let mut parts = Vec::new();
+        walk(body, junk, &mut |a| {
+            if article_body(a) && !a.ancestors().filter_map(ElementRef::wrap).any(article_body) {
+                parts.push(a);
+            }
+        });
+        return (parts.len() > 1).then_some(parts);
+    }
     if el.value().name() != "article" {
         return None;
     }
@@ -178,26 +182,28 @@ fn parts_of_one<'a>(
         .filter(|c| c.value().name() == "article" && junk.get(c.id()).is_none())
         .collect();
     if siblings.len() >= 3 && siblings.iter().all(plain) {
-        return Some(parent);
+        return Some(vec![parent]);
     }
     let mut parts = Vec::new();
     walk(body, junk, &mut |a| {
-        if a.value().name() == "article" && plain(&a) && !in_article(a) {
+        if a.value().name() == "article"
+            && plain(&a)
+            && stats.of(a.id()).plain() >= 200
+            && !in_article(a)
+        {
             parts.push(a);
         }
     });
     let sum: u32 = parts.iter().map(|a| stats.of(a.id()).plain()).sum();
-    if parts.len() < 3 || !parts.contains(&el) || 2 * stats.of(el.id()).plain() >= sum {
-        return None;
-    }
-    let mut common = parent;
-    while !parts
-        .iter()
-        .all(|a| a.ancestors().any(|p| p.id() == common.id()))
-    {
-        common = common.parent().and_then(ElementRef::wrap)?;
-    }
-    Some(common)
+    let one = parts.len() < 3 || !parts.contains(&el) || 2 * stats.of(el.id()).plain() >= sum;
+    (!one).then_some(parts)
+}
+
+/// Whether `el` says it is the body of an article (schema.org).
+fn article_body(el: ElementRef<'_>) -> bool {
+    el.value()
+        .attr("itemprop")
+        .is_some_and(|p| p.contains("articleBody"))
 }
 
 /// Whether `el` is inside an `<article>`.

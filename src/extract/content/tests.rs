@@ -398,4 +398,16 @@ fn articles_that_are_parts_of_one_page_are_kept_together() {
     ));
     assert!(md.starts_with("Part 1.") && md.contains("Part 3."), "{md}");
     assert!(!md.contains("Story 2"), "{md}");
+    // An article body in sections, each marked `articleBody`, with
+    // something else between them.
+    let md = markdown(&format!(
+        r#"<html><body><div><section itemprop="articleBody"><p>First section. {PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></section>
+        <div class="box"><div><p>Box between the sections, unmarked. {PROSE}</p></div></div>
+        <div><section itemprop="articleBody"><p>Second section. {PROSE}</p></section></div></div></body></html>"#
+    ));
+    assert!(
+        md.starts_with("First section.") && md.contains("Second section."),
+        "{md}"
+    );
+    assert!(!md.contains("Box between"), "{md}");
 }
