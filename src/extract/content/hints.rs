@@ -86,6 +86,19 @@ const CAPTION_HINTS: &[&str] = &[
 /// text in links or more (a card for another article), content when not
 /// (a German article's lead).
 const TEASER_HINTS: &[&str] = &["teaser"];
+/// Hints of a story's lead, between its headline and its body (`lead`).
+const LEAD_HINTS: &[&str] = &[
+    "lead",
+    "deck",
+    "intro",
+    "chapo",
+    "excerpt",
+    "standfirst",
+    "subheadline",
+    "subtitle",
+    "vorspann",
+    "bajada",
+];
 /// Hints that yield to a positive one (`article-header` is content).
 const WEAK_HINTS: &[&str] = &[
     "header",
@@ -156,6 +169,7 @@ impl Flags {
     pub(super) const CONTAINER: Flags = Flags(8);
     pub(super) const CAPTION: Flags = Flags(16);
     pub(super) const TEASER: Flags = Flags(32);
+    pub(super) const LEAD: Flags = Flags(64);
 
     pub(super) fn has(self, f: Flags) -> bool {
         self.0 & f.0 != 0
@@ -181,6 +195,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         (POSITIVE_HINTS, Flags::POSITIVE),
         (CAPTION_HINTS, Flags::CAPTION),
         (TEASER_HINTS, Flags::TEASER),
+        (LEAD_HINTS, Flags::LEAD),
     ];
     for (list, flag) in lists {
         for h in list {
@@ -291,5 +306,8 @@ mod tests {
         assert!(hinted("entry-content", Flags::CONTAINER));
         assert!(hinted("entry-content", Flags::POSITIVE));
         assert!(!hinted("sidebarless", Flags::POSITIVE));
+        assert!(hinted("story-lead-text", Flags::LEAD));
+        assert!(hinted("article-subheadline", Flags::LEAD));
+        assert!(!hinted("leaderboard", Flags::LEAD));
     }
 }

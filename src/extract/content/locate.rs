@@ -6,10 +6,12 @@
 //! and the wider of the two when one holds the other; an `<article>` that
 //! is one of several parts of a page (a recipe's boxes, a thread's posts,
 //! a story's sections) brings the others, as every `articleBody` does. A
-//! short find on a page of much more text widens to the whole page without boilerplate and link blocks. When neither
-//! holds a fair part of the page's text, the page has no main content (an
-//! index, a gallery): the whole page is kept, boilerplate left out, and
-//! when even that is empty, the whole page.
+//! lead set apart from the body before it is put in front (`lead`). A
+//! short find on a page of much more text widens to the whole page
+//! without boilerplate and link blocks. When neither holds a fair part of
+//! the page's text, the page has no main content (an index, a gallery):
+//! the whole page is kept, boilerplate left out, and when even that is
+//! empty, the whole page.
 
 use ego_tree::NodeId;
 use scraper::{ElementRef, Node};
@@ -102,6 +104,10 @@ pub(super) fn main_content<'a>(
         };
     }
     if !roots.is_empty() && (kept >= 250 || 2 * kept >= total) {
+        let mut roots = roots;
+        if let Some(lead) = super::lead::before(roots[0], body, junk, hints) {
+            roots.insert(0, lead);
+        }
         return Kept {
             roots,
             leave_out: LeaveOut::LinkBlocks,

@@ -8,13 +8,15 @@
 //! cookie banners, hidden elements, class and id hints); `stats` counts
 //! each element's text and link text once; `locate` finds the element that
 //! holds the main content (semantic containers first, then scoring of
-//! paragraphs as Readability does) and falls back to the whole page when
-//! none holds enough of its text; `render` writes what is kept as
+//! paragraphs as Readability does), `lead` the story's lead set apart
+//! before it, and `locate` falls back to the whole page when none holds
+//! enough of its text; `render` writes what is kept as
 //! GitHub-flavoured Markdown or plain text, links and images absolute;
 //! `meta` reads the head.
 
 mod clean;
 mod hints;
+mod lead;
 mod locate;
 mod meta;
 mod render;

@@ -113,6 +113,7 @@ pub(super) fn render(
     let mut out = Blocks::page();
     for root in &kept.roots {
         r.children(*root, &mut out);
+        out.flush();
     }
     out.finish()
 }

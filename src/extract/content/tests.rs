@@ -296,6 +296,28 @@ fn soft_hyphens_and_zero_width_spaces_are_left_out() {
 }
 
 #[test]
+fn a_lead_set_apart_from_the_body_is_put_in_front() {
+    let page = format!(
+        r#"<html><body><nav><a href="/">Home</a></nav>
+        <div class="story"><header class="story-header"><h1>Headline</h1>
+        <p class="story-lead">The lead, in bold type: what the story says in two lines.</p>
+        <div class="teaser-links"><a href="/other">Another story, a teaser linking elsewhere</a></div></header>
+        <div class="article-body"><p>Body. {PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></div></div>
+        <div class="related"><p class="intro">The intro of a box after the story, not its lead.</p></div>
+        </body></html>"#
+    );
+    let md = markdown(&page);
+    assert!(
+        md.starts_with("The lead, in bold type: what the story says in two lines.\n\nBody."),
+        "{md}"
+    );
+    assert!(
+        !md.contains("Another story") && !md.contains("after the story"),
+        "{md}"
+    );
+}
+
+#[test]
 fn headings_over_nothing_and_image_credits_are_left_out() {
     let md = markdown(&article_page(&format!(
         r#"<h1>Fish</h1><p>{PROSE}</p>
