@@ -159,9 +159,9 @@ fn semantic<'a>(
 /// thread; a story told in sections, one `<article>` each), not one of a
 /// list of stories: three or more `<article>` siblings, none made mostly
 /// of links, give their parent; three or more spread over the page (not
-/// inside one another, of 200 characters or more, links aside) are kept, all of them, unless this
-/// one holds half their text (the story, and teasers of others). Every
-/// `articleBody` of the page is one part of it.
+/// inside one another, of 200 characters or more, links aside) are kept,
+/// all of them, unless this one holds half their text (the story, and
+/// teasers of others). Every `articleBody` of the page is one part of it.
 fn parts_of_one<'a>(
     el: ElementRef<'a>,
     body: ElementRef<'a>,
