@@ -318,6 +318,25 @@ fn a_lead_set_apart_from_the_body_is_put_in_front() {
 }
 
 #[test]
+fn a_space_at_the_start_of_an_inline_element_stays() {
+    let page = article_page(&format!(
+        r#"<p>Compite en la<strong> Copa de Naciones</strong> y en el<a href="/m"> Mundial</a>. {PROSE}</p>"#
+    ));
+    let text = text(&page);
+    assert!(
+        text.starts_with("Compite en la Copa de Naciones y en el Mundial. Fish"),
+        "{text}"
+    );
+    let md = markdown(&page);
+    assert!(
+        md.starts_with(
+            "Compite en la **Copa de Naciones** y en el [Mundial](https://site.test/m). Fish"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
 fn headings_over_nothing_and_image_credits_are_left_out() {
     let md = markdown(&article_page(&format!(
         r#"<h1>Fish</h1><p>{PROSE}</p>

@@ -68,8 +68,12 @@ impl Blocks {
         }
     }
 
+    /// One space, unless one (or a line break) is there. At the start of
+    /// a line too: an inline element's text that starts with a space
+    /// (`la<strong> Copa</strong>`) keeps it for `lead_space`, and
+    /// `flush` trims a paragraph's ends.
     pub(super) fn space(&mut self) {
-        if !self.line.is_empty() && !self.line.ends_with([' ', '\n']) {
+        if !self.line.ends_with([' ', '\n']) {
             self.line.push(' ');
         }
     }
