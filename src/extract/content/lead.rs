@@ -13,7 +13,7 @@ use super::clean::{Junk, Kind};
 use super::hints::{Flags, HintMap};
 
 /// Levels above the body's first element looked through.
-const LEVELS: usize = 4;
+const LEVELS: usize = 6;
 /// A lead's length in characters besides whitespace: a sentence to a
 /// paragraph or two.
 const SHORTEST: usize = 30;
