@@ -2,10 +2,9 @@
 //! and the body (a standfirst, `Vorspann`, `chapô`, `bajada`). Sites put it
 //! in the story's header, beside the container that holds the body, so the
 //! body alone misses it. It is found by its `class`/`id` (`hints`: `lead`,
-//! `intro`, `excerpt`, `subheadline`…, or `teaser` with few links),
-//! just before the body: in what
-//! comes before the body's first element within a few levels up, as long
-//! as no other content lies between them.
+//! `intro`, `excerpt`, `subheadline`…, or `teaser` with few links) in what
+//! comes before the body's first element, up to six levels up, as long as
+//! no other content lies between them.
 
 use scraper::{ElementRef, Node};
 
