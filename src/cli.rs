@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::options::{Format, ProgressMode, RobotsMode, Scope};
+use crate::options::{Format, ProgressMode, RenderMode, RobotsMode, Scope};
 use crate::units;
 
 /// `trawl --version`: the version and the commit it was built from.
@@ -221,6 +221,20 @@ pub struct CrawlArgs {
     /// With --markdown or --text: convert the whole <body>, not its main content.
     #[arg(long)]
     pub whole_page: bool,
+
+    /// Load pages in headless Chromium and read the DOM its scripts built:
+    /// never, pages that look like empty shells (auto), or every HTML page.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub render: Option<RenderMode>,
+
+    /// The browser --render starts (default: chromium, chromium-browser,
+    /// google-chrome-stable, google-chrome or chrome on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub browser: Option<PathBuf>,
+
+    /// Pages the browser loads at once.
+    #[arg(long, value_name = "N")]
+    pub render_concurrency: Option<u32>,
 
     /// Include the decoded body text in each record.
     #[arg(long, overrides_with = "no_body")]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::options::{Format, ProgressMode, RobotsMode, Scope};
+use crate::options::{Format, ProgressMode, RenderMode, RobotsMode, Scope};
 
 pub const FORMAT: Format = Format::Jsonl;
 pub const CONCURRENCY: u32 = 64;
@@ -26,6 +26,8 @@ pub const PROGRESS: ProgressMode = ProgressMode::Auto;
 pub const LEASE: Duration = Duration::from_secs(30);
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(60);
 pub const WARC_MAX_SIZE: u64 = 1 << 30;
+pub const RENDER: RenderMode = RenderMode::Never;
+pub const RENDER_CONCURRENCY: u32 = 4;
 /// `body`, `changed_only`, `insecure`, `deny_private_ips`.
 pub const SWITCH: bool = false;
 
@@ -88,6 +90,8 @@ pub fn shown() -> Vec<Shown> {
         plain("retries", RETRIES.to_string()),
         text("max_body", mib(MAX_BODY)),
         plain("max_redirects", MAX_REDIRECTS.to_string()),
+        text("render", lower(&RENDER)),
+        plain("render_concurrency", RENDER_CONCURRENCY.to_string()),
         switch("body"),
         switch("changed_only"),
         switch("sitemaps"),

@@ -27,6 +27,9 @@ pub enum ErrorKind {
     InvalidUrl,
     /// Shared crawls: workers died holding the URL too often.
     Abandoned,
+    /// `--render`: the browser could not render the page (it crashed or
+    /// refused); the page's record has what HTTP gave.
+    Render,
 }
 
 impl ErrorKind {
@@ -45,6 +48,7 @@ impl ErrorKind {
             ErrorKind::Decode => "decode",
             ErrorKind::InvalidUrl => "invalid_url",
             ErrorKind::Abandoned => "abandoned",
+            ErrorKind::Render => "render",
         }
     }
 
@@ -52,7 +56,7 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Body
+            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Body | ErrorKind::Render
         )
     }
 }
@@ -108,6 +112,7 @@ mod tests {
             (ErrorKind::Body, "body"),
             (ErrorKind::Decode, "decode"),
             (ErrorKind::InvalidUrl, "invalid_url"),
+            (ErrorKind::Render, "render"),
         ];
         for (kind, name) in all {
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));

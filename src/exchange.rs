@@ -29,4 +29,7 @@ pub struct Exchange {
     pub sent_at: std::time::SystemTime,
     /// The body is not whole: a cap stopped the read.
     pub truncated: bool,
+    /// `--render`: the DOM the browser built from this response (UTF-8
+    /// HTML), archived beside it.
+    pub rendered: Option<Bytes>,
 }

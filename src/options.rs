@@ -43,6 +43,18 @@ pub enum RobotsMode {
     Ignore,
 }
 
+/// `--render`: which pages go through the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenderMode {
+    /// No page (the default).
+    Never,
+    /// Pages that look like empty shells a script fills in.
+    Auto,
+    /// Every HTML page.
+    Always,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProgressMode {

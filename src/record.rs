@@ -68,6 +68,12 @@ pub struct Record {
     pub description: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canonical: Option<Option<String>>,
+    /// With `--render auto|always`: whether the page's DOM is the browser's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<bool>,
+    /// Of a rendered page: the sub-requests it asked for (scripts, XHR, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subrequests: Option<u32>,
 }
 
 /// What a record holds before its page is read: one key per `--select`
@@ -77,6 +83,8 @@ pub struct Blank {
     pub fields: serde_json::Map<String, serde_json::Value>,
     pub markdown: bool,
     pub text: bool,
+    /// `--render auto|always`: every record says whether it was rendered.
+    pub render: bool,
 }
 
 /// What a record's URL was fetched as, besides a page.
@@ -223,6 +231,8 @@ impl CrawlItem {
             lang: content.then_some(None),
             description: content.then_some(None),
             canonical: content.then_some(None),
+            rendered: blank.render.then_some(false),
+            subrequests: None,
         }
     }
 
@@ -298,6 +308,7 @@ mod tests {
             fields: fields.clone(),
             markdown: true,
             text: false,
+            render: false,
         };
         let fetched = item.record(Some(200), &blank);
         let failed = item.error_record(PageError::new(ErrorKind::Connect, "refused"), &blank);

@@ -17,6 +17,7 @@ use crate::descriptors;
 use crate::engine::{Engine, Stop};
 use crate::fetch::Fetcher;
 use crate::fetch::http::HttpTransport;
+use crate::fetch::render::Renderer;
 use crate::options::Mode;
 use crate::output::mirror::MirrorSink;
 use crate::output::records::{OutputSpec, RecordSink};
@@ -66,6 +67,8 @@ struct Start {
     first_seed: Url,
     seeds: tokio::sync::mpsc::Receiver<Url>,
     quiet: bool,
+    /// `--render auto|always`: the browser, started.
+    renderer: Option<Arc<Renderer>>,
 }
 
 /// Runs one command to its end; `Ok` carries the exit code (0 or 130).
@@ -115,6 +118,7 @@ pub async fn run(cli: Cli) -> Result<i32, AppError> {
         first_seed,
         seeds,
         quiet,
+        renderer: None,
     };
     if let Some(options) = &settings.redis {
         let store = RedisStore::open(options, &settings)
@@ -263,8 +267,22 @@ fn warcinfo(settings: &Settings) -> Vec<(String, String)> {
 }
 
 /// Crawls with `store` (of `pass`, for a store that has passes), then ends
-/// the pass and reports.
-async fn crawl<S: Store>(start: Start, store: S, pass: Option<i64>) -> Result<i32, AppError> {
+/// the pass and reports. With `--render`, the browser lives exactly as long
+/// as this: started first (a missing browser is exit 2) and ended on every
+/// way out.
+async fn crawl<S: Store>(mut start: Start, store: S, pass: Option<i64>) -> Result<i32, AppError> {
+    start.renderer = Renderer::start(&start.settings)
+        .await
+        .map_err(AppError::Usage)?;
+    let renderer = start.renderer.clone();
+    let ended = crawl_with(start, store, pass).await;
+    if let Some(renderer) = renderer {
+        renderer.shutdown().await;
+    }
+    ended
+}
+
+async fn crawl_with<S: Store>(start: Start, store: S, pass: Option<i64>) -> Result<i32, AppError> {
     let settings = start.settings;
     let sinks = sinks(&settings)?;
     let capture = sinks.iter().any(|s| s.wants_exchange());
@@ -281,7 +299,9 @@ async fn crawl<S: Store>(start: Start, store: S, pass: Option<i64>) -> Result<i3
     let shutdown = CancellationToken::new();
     shutdown::install(shutdown.clone(), output_lock);
 
-    let fetcher = Arc::new(Fetcher::new(start.transport, settings.clone(), capture));
+    let fetcher = Fetcher::new(start.transport, settings.clone(), capture)
+        .with_renderer(start.renderer.clone());
+    let fetcher = Arc::new(fetcher);
     let progress = Progress::new(settings.progress, start.quiet);
     let engine = Engine::new(
         settings.clone(),
@@ -293,6 +313,7 @@ async fn crawl<S: Store>(start: Start, store: S, pass: Option<i64>) -> Result<i3
     let mut end = engine
         .run(start.first_seed, start.seeds, shutdown, output_closed)
         .await;
+
     // Every record written and handed to the store before it is asked
     // what is left.
     let written = writer.finish();

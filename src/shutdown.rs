@@ -1,6 +1,7 @@
 //! Signals: the first SIGINT or SIGTERM cancels the run's token (the engine
 //! stops scheduling and drains); the second exits with 130 at once, after
-//! taking the output lock so no half-written line is left behind.
+//! taking the output lock so no half-written line is left behind, and
+//! killing the browser `--render` started.
 
 use tokio_util::sync::CancellationToken;
 
@@ -16,6 +17,7 @@ pub fn install(token: CancellationToken, output: OutputLock) {
         token.cancel();
         if next_signal().await {
             let _guard = output.lock().unwrap_or_else(|p| p.into_inner());
+            crate::fetch::render::abandon();
             std::process::exit(130);
         }
     });

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::options::{Format, ProgressMode, RobotsMode, Scope};
+use crate::options::{Format, ProgressMode, RenderMode, RobotsMode, Scope};
 
 /// A duration or size written either as a number or as a string with a unit.
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +59,9 @@ pub struct FileConfig {
     pub markdown: Option<bool>,
     pub text: Option<bool>,
     pub whole_page: Option<bool>,
+    pub render: Option<RenderMode>,
+    pub browser: Option<PathBuf>,
+    pub render_concurrency: Option<u32>,
     pub state: Option<PathBuf>,
     pub redis: Option<String>,
     pub crawl_id: Option<String>,

@@ -24,7 +24,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::cli::CrawlArgs;
 use crate::extract::{ContentOpts, FieldSpec};
-use crate::options::{Format, Mode, ProgressMode, RobotsMode, Scope};
+use crate::options::{Format, Mode, ProgressMode, RenderMode, RobotsMode, Scope};
 use crate::record::Blank;
 use crate::units;
 use file::{FileConfig, HostTable, NumOrStr};
@@ -65,6 +65,10 @@ pub struct Settings {
     pub fields: Vec<FieldSpec>,
     /// `--markdown`, `--text`, `--whole-page`.
     pub content: ContentOpts,
+    /// `--render`, `--browser`, `--render-concurrency`.
+    pub render: RenderMode,
+    pub browser: Option<PathBuf>,
+    pub render_concurrency: usize,
     /// A record before extraction fills it: one key per field (null for
     /// `--select`, `[]` for `--select-all`), null content fields.
     pub blank: Blank,
@@ -211,6 +215,11 @@ impl Settings {
             );
         }
 
+        let render = args
+            .render
+            .or(file.render)
+            .unwrap_or(crate::defaults::RENDER);
+
         let sitemaps = switch(args.sitemaps, args.no_sitemaps, file.sitemaps);
         if sitemaps && mode == Mode::Fetch {
             return Err("--sitemaps: only with `trawl crawl` (fetch follows nothing)".into());
@@ -280,7 +289,15 @@ impl Settings {
                 fields: crate::extract::empty_fields(&fields),
                 markdown: content.markdown,
                 text: content.text,
+                render: render != RenderMode::Never,
             },
+            render,
+            browser: args.browser.or(file.browser),
+            render_concurrency: args
+                .render_concurrency
+                .or(positive("render_concurrency", file.render_concurrency)?)
+                .unwrap_or(crate::defaults::RENDER_CONCURRENCY)
+                as usize,
             content,
             fields,
             body: switch(args.body, args.no_body, file.body),

@@ -15,12 +15,14 @@ mod entities;
 mod links;
 mod scan;
 mod select;
+mod shell;
 pub mod sitemap;
 
 pub use content::{Content, ContentOpts};
 pub use dom::{DomError, Limits as DomLimits};
 pub use links::Link;
 pub use select::FieldSpec;
+pub use shell::{Look, look};
 
 use scraper::{Html, Selector};
 use url::Url;

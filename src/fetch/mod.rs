@@ -22,6 +22,7 @@ pub mod decode;
 pub mod http;
 pub mod page;
 pub mod private;
+pub mod render;
 pub mod retry;
 pub mod robots;
 pub mod transport;
@@ -139,6 +140,8 @@ pub struct Fetcher<T: Transport> {
     budget: Arc<budget::Budget>,
     /// Keep each page's exchange as received (a sink wants it).
     capture: bool,
+    /// `--render auto|always`: the browser stage.
+    render: Option<Arc<render::Renderer>>,
 }
 
 impl<T: Transport> Fetcher<T> {
@@ -150,7 +153,14 @@ impl<T: Transport> Fetcher<T> {
             settings,
             budget,
             capture,
+            render: None,
         }
+    }
+
+    /// Sends HTML pages through `renderer` (`--render auto|always`).
+    pub fn with_renderer(mut self, renderer: Option<Arc<render::Renderer>>) -> Fetcher<T> {
+        self.render = renderer;
+        self
     }
 
     /// Makes one request for `item.current`.
@@ -228,19 +238,49 @@ impl<T: Transport> Fetcher<T> {
             }
             Err((err, bytes)) => self.pages.broken(item, &head, err, bytes),
             Ok(read) => {
-                let exchange = read
+                let mut exchange = read
                     .raw
                     .clone()
                     .filter(|_| self.capture)
                     .map(|raw| Box::new(self.exchange(&item, &head, raw, false, sent_at)));
-                let resp = Response {
+                let mut resp = Response {
                     status: head.status,
                     headers: head.headers,
                     body: read.decoded,
                     truncated: read.truncated,
                     deadline,
                     share,
+                    rendered: None,
+                    render_error: None,
                 };
+                if let Some(renderer) = &self.render
+                    && renders(&item, &resp)
+                {
+                    let began = Instant::now();
+                    let rendered = renderer
+                        .render(
+                            &item.current,
+                            resp.status,
+                            &resp.headers,
+                            &resp.body,
+                            deadline,
+                        )
+                        .await;
+                    item.elapsed += began.elapsed();
+                    match rendered {
+                        Ok(Some(page)) => {
+                            if let Some(ex) = exchange.as_mut() {
+                                ex.rendered = Some(bytes::Bytes::from(page.html.clone()));
+                            }
+                            resp.rendered = Some(page);
+                        }
+                        Ok(None) => {}
+                        Err(err) if err.is_retryable() && self.may_retry(&item) => {
+                            return Outcome::retry(item, Again::Failed(err.message));
+                        }
+                        Err(err) => resp.render_error = Some(err),
+                    }
+                }
                 self.pages.finish(item, resp, exchange).await
             }
         }
@@ -324,6 +364,7 @@ impl<T: Transport> Fetcher<T> {
             body,
             sent_at,
             truncated,
+            rendered: None,
         }
     }
 
@@ -345,6 +386,18 @@ impl<T: Transport> Fetcher<T> {
         .await;
         Outcome::Robots(fetched, exchanges)
     }
+}
+
+/// Whether a response goes to the browser: a whole 2xx HTML page.
+fn renders(item: &CrawlItem, resp: &Response) -> bool {
+    let html = resp
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    matches!(item.kind, ItemKind::Page)
+        && (200..300).contains(&resp.status)
+        && !resp.truncated
+        && crate::extract::is_html(html)
 }
 
 /// The GET for the current hop; conditional on the first hop of a page an

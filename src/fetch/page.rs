@@ -35,6 +35,11 @@ pub struct Response {
     pub deadline: tokio::time::Instant,
     /// Its share of the memory budget, held to the end of its parse.
     pub share: Option<budget::Share>,
+    /// `--render`: the DOM the browser built, read instead of `body`.
+    pub rendered: Option<super::render::Rendered>,
+    /// `--render`: why the browser gave no DOM (the record has what
+    /// `body` gives, and this error).
+    pub render_error: Option<PageError>,
 }
 
 /// What a sitemap file lists, as URLs.
@@ -161,8 +166,15 @@ impl PageStage {
         if matches!(item.kind, ItemKind::Sitemap { .. }) && status < 400 {
             return self.sitemap(item, record, meta, resp, exchange).await;
         }
-        let content_type = record.content_type.clone();
+        let mut content_type = record.content_type.clone();
         let html = extract::is_html(content_type.as_deref());
+        let mut body = resp.body;
+        if let Some(page) = resp.rendered {
+            record.rendered = Some(true);
+            record.subrequests = Some(page.subrequests);
+            body = page.html.into_bytes();
+            content_type = Some("text/html; charset=utf-8".into());
+        }
         let mut follow = Vec::new();
         if status >= 400 {
             let reason = reqwest::StatusCode::from_u16(status)
@@ -175,7 +187,7 @@ impl PageStage {
             ));
         } else if html || (s.body && charset::is_textual(content_type.as_deref())) {
             let job = Parse {
-                bytes: resp.body,
+                bytes: body,
                 content_type,
                 html,
                 url: item.current.clone(),
@@ -212,6 +224,9 @@ impl PageStage {
                 }
             }
             record.body = text;
+        }
+        if let Some(err) = resp.render_error {
+            record.error = Some(err);
         }
         let retry_after = final_retry_after(&resp.headers);
         let mut outcome = done(item, record, follow, meta, retry_after);

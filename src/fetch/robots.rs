@@ -97,6 +97,7 @@ async fn fetch_inner<T: Transport>(
                     body,
                     sent_at,
                     truncated,
+                    rendered: None,
                 });
             }
         };

@@ -21,6 +21,7 @@ mod limits;
 mod mirror;
 mod politeness;
 mod rate_fidelity;
+mod render;
 mod robots;
 mod run_control;
 mod safety;

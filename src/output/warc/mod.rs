@@ -190,6 +190,9 @@ impl WarcSink {
         };
         self.push(&record::request(ex, &id));
         self.push(&response);
+        if let Some(dom) = &ex.rendered {
+            self.push(&record::conversion(ex, dom, &id));
+        }
     }
 }
 

@@ -221,6 +221,21 @@ pub fn response(ex: &Exchange, id: &str) -> Record {
     r
 }
 
+/// The `conversion` record (§6.8) of a page `--render` loaded: the DOM the
+/// browser built from the response `response_id`, as UTF-8 HTML. A
+/// conversion, not a `resource`: it is derived from that response by the
+/// crawl, not a resource retrieved on its own.
+pub fn conversion(ex: &Exchange, rendered: &bytes::Bytes, response_id: &str) -> Record {
+    let mut r = Record::new("conversion", &record_id(), &warc_date(SystemTime::now()))
+        .field("WARC-Target-URI", ex.url.as_str())
+        .field("WARC-Refers-To", response_id)
+        .field("Content-Type", "text/html; charset=utf-8")
+        .field("WARC-Block-Digest", digest(&[rendered]))
+        .field("WARC-Payload-Digest", digest(&[rendered]));
+    r.body = rendered.clone();
+    r
+}
+
 /// The `revisit` record of an unchanged page: its headers only, referring
 /// to the capture of `refers_to_date` (when known). A 304 is
 /// `server-not-modified`; a 200 with the body archived before,
@@ -276,6 +291,7 @@ mod tests {
             body: bytes::Bytes::copy_from_slice(body),
             sent_at: SystemTime::UNIX_EPOCH,
             truncated: false,
+            rendered: None,
         }
     }
 

@@ -27,6 +27,7 @@ def main(paths):
                     "date": h.get_header("WARC-Date"),
                     "concurrent_to": h.get_header("WARC-Concurrent-To"),
                     "profile": h.get_header("WARC-Profile"),
+                    "refers_to": h.get_header("WARC-Refers-To"),
                     "refers_to_uri": h.get_header("WARC-Refers-To-Target-URI"),
                     "refers_to_date": h.get_header("WARC-Refers-To-Date"),
                     "ip": h.get_header("WARC-IP-Address"),
