@@ -233,7 +233,7 @@ pub struct CrawlArgs {
     pub browser: Option<PathBuf>,
 
     /// Pages the browser loads at once.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub render_concurrency: Option<u32>,
 
     /// Include the decoded body text in each record.

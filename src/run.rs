@@ -214,6 +214,7 @@ fn sinks(settings: &Settings) -> Result<Vec<Box<dyn Sink>>, SinkError> {
         with_saved: settings.save.is_some(),
         with_markdown: settings.content.markdown,
         with_text: settings.content.text,
+        with_render: settings.render != crate::options::RenderMode::Never,
         // A resumed run, or a worker of a shared crawl started again, adds
         // to what earlier runs wrote.
         append: settings.state.is_some() || settings.redis.is_some(),

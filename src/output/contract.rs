@@ -68,6 +68,7 @@ fn records_sink(format: Format, out: &Output) -> Box<dyn Sink> {
         with_saved: false,
         with_markdown: false,
         with_text: false,
+        with_render: false,
         append: false,
         changed_only: false,
     };
@@ -148,6 +149,7 @@ fn changed_only_leaves_out_unchanged_records() {
         with_saved: false,
         with_markdown: false,
         with_text: false,
+        with_render: false,
         append: false,
         changed_only: true,
     };

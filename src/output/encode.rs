@@ -1,6 +1,6 @@
 //! Record encodings: JSON Lines (one object a line) and CSV (a header row,
 //! the scalar columns, the columns of what was asked for — body, saved path,
-//! content — then one column per `--select` field). Pure: bytes are
+//! content, rendering — then one column per `--select` field). Pure: bytes are
 //! appended to a buffer the writer owns.
 
 use std::io;
@@ -26,6 +26,8 @@ pub struct Columns {
     /// `canonical` with either.
     pub markdown: bool,
     pub text: bool,
+    /// `--render auto|always`: `rendered` and `subrequests`.
+    pub render: bool,
 }
 
 const CSV_COLUMNS: [&str; 14] = [
@@ -73,6 +75,9 @@ impl Encoder {
         }
         if c.markdown || c.text {
             row.extend(["lang", "description", "canonical"]);
+        }
+        if c.render {
+            row.extend(["rendered", "subrequests"]);
         }
         row.extend(c.fields.iter().map(String::as_str));
         csv_row(&row, buf)
@@ -123,6 +128,10 @@ impl Encoder {
                         content(&r.description),
                         content(&r.canonical),
                     ]);
+                }
+                if c.render {
+                    row.push(opt(r.rendered.map(|v| v.to_string())));
+                    row.push(opt(r.subrequests.map(|n| n.to_string())));
                 }
                 for name in c.fields.iter() {
                     row.push(match r.fields.get(name) {

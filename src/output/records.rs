@@ -28,6 +28,8 @@ pub struct OutputSpec {
     /// and `canonical` when either is there.
     pub with_markdown: bool,
     pub with_text: bool,
+    /// `rendered` and `subrequests` columns in CSV (`--render auto|always`).
+    pub with_render: bool,
     /// Append to `path` instead of truncating it (resuming with `--state`).
     pub append: bool,
     /// Leave out records of unchanged pages.
@@ -90,6 +92,7 @@ impl RecordSink {
                 saved: spec.with_saved,
                 markdown: spec.with_markdown,
                 text: spec.with_text,
+                render: spec.with_render,
             },
         );
         let mut buf = Vec::with_capacity(BATCH);

@@ -389,15 +389,16 @@ async fn sub_requests_are_counted_and_capped() {
     );
 }
 
-#[tokio::test]
-async fn one_request_per_host_at_a_time_counts_the_browsers_requests() {
-    // Ten pages, each asking for slow data from a script: with --per-host 1
-    // the next page's document waits until this page's data has come.
-    let routes = Router::new()
+/// `/hub` links to ten pages `/p/N`, each a shell whose script sets the
+/// title from `/slow/N`, which answers after `delay_ms`.
+fn paged_site(delay_ms: u64) -> Router {
+    Router::new()
         .route(
             "/hub",
             get(|| async {
-                let links: String = (0..10).map(|i| format!("<a href=\"/p/{i}\">{i}</a>")).collect();
+                let links: String = (0..10)
+                    .map(|i| format!("<a href=\"/p/{i}\">{i}</a>"))
+                    .collect();
                 Html(format!("<title>Hub</title>{links}"))
             }),
         )
@@ -412,12 +413,18 @@ async fn one_request_per_host_at_a_time_counts_the_browsers_requests() {
         )
         .route(
             "/slow/{n}",
-            get(|UrlPath(n): UrlPath<u32>| async move {
-                tokio::time::sleep(Duration::from_millis(150)).await;
+            get(move |UrlPath(n): UrlPath<u32>| async move {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
                 format!("data {n}")
             }),
-        );
-    let server = TestServer::start(ServerOpts::routes(routes)).await;
+        )
+}
+
+#[tokio::test]
+async fn one_request_per_host_at_a_time_counts_the_browsers_requests() {
+    // Ten pages, each asking for slow data from a script: with --per-host 1
+    // the next page's document waits until this page's data has come.
+    let server = TestServer::start(ServerOpts::routes(paged_site(150))).await;
     let b = Browsers::new();
     let out = b
         .run(&[
@@ -446,6 +453,45 @@ async fn one_request_per_host_at_a_time_counts_the_browsers_requests() {
         1,
         "requests of two pages of one host overlapped"
     );
+}
+
+#[tokio::test]
+async fn a_browser_that_dies_is_started_again_and_the_crawl_goes_on() {
+    let server = TestServer::start(ServerOpts::routes(paged_site(400))).await;
+    let b = Browsers::new();
+    let hub = server.url("/hub");
+    let child = b.spawn(&[
+        "crawl",
+        hub.as_str(),
+        "--render",
+        "always",
+        "--per-host",
+        "1",
+    ]);
+    until(&server, Duration::from_secs(30), |s| {
+        site_requests(s, "/slow/") > 0
+    })
+    .await;
+    let browser = b.alive();
+    assert!(!browser.is_empty());
+    for (pid, _) in &browser {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let out = finish_trawl(child, LIMIT).await;
+    out.assert_code(0);
+    b.assert_clean(&out).await;
+    let records = by_url(&out.records());
+    assert_eq!(records.len(), 11, "{}", out.stdout);
+    for n in 0..10 {
+        let rec = &records[&server.url(&format!("/p/{n}"))];
+        assert_eq!(rec["title"], format!("data {n}"), "{rec}");
+        assert_eq!(rec["rendered"], true);
+    }
+    // The page in the browser when it died was loaded again, by a new one.
+    let retried: Vec<&Value> = records.values().filter(|r| r["attempts"] == 2).collect();
+    assert_eq!(retried.len(), 1, "{retried:?}");
 }
 
 #[tokio::test]
