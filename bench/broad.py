@@ -127,6 +127,7 @@ def count(kind, path, n):
 def sample(pidfile, ms, out):
     """Every MS ms: open fds summed over ROOT's descendants (the wrappers time and
     timeout excluded, the tool and anything it forks included); keep the max.
+    With SAMPLE_MEMORY=1, also the most memory the tree held (RSS and PSS).
     Ends when ROOT is gone.  Also records the tool's RLIMIT_NOFILE as last seen.
 
     Python takes a while to start on a loaded machine, so the harness starts this
@@ -144,6 +145,10 @@ def sample(pidfile, ms, out):
     if root is None:
         sys.exit("sample: no pid in " + pidfile)
     best, best_t, nsamp, procs_max, limit = 0, 0.0, 0, 0, None
+    # Memory too (summed VmRSS and PSS over the tree) when SAMPLE_MEMORY=1:
+    # a tool with helper processes, such as trawl with its browser.
+    memory = os.environ.get("SAMPLE_MEMORY") == "1"
+    rss_max = pss_max = 0
     wrappers = {"time", "timeout", "taskset", "bash"}   # bash: the `ulimit -n` wrapper, until it execs
     t0 = time.monotonic()
 
@@ -172,12 +177,15 @@ def sample(pidfile, ms, out):
                 tree.append(pid)
                 tool = tool or pid
             stack.extend(kids.get(pid, []))
-        total = 0
+        total = rss = pss = 0
         for pid in tree:
             try:
                 total += len(os.listdir(f"/proc/{pid}/fd"))
             except OSError:
                 pass
+            if memory:
+                rss += status_kb(pid, "VmRSS:")
+                pss += rollup_kb(pid, "Pss:")
         if tool:
             try:
                 with open(f"/proc/{tool}/limits") as f:
@@ -190,10 +198,38 @@ def sample(pidfile, ms, out):
         procs_max = max(procs_max, len(tree))
         if total > best:
             best, best_t = total, time.monotonic() - t0
+        rss_max, pss_max = max(rss_max, rss), max(pss_max, pss)
         time.sleep(iv)
     with open(out, "w") as f:
         json.dump({"max_fds": best, "at_s": round(best_t, 2), "samples": nsamp,
-                   "max_procs": procs_max, "nofile_seen": limit}, f)
+                   "max_procs": procs_max, "nofile_seen": limit,
+                   "max_rss_kb": rss_max, "max_pss_kb": pss_max}, f)
+
+
+def status_kb(pid, key):
+    """A `kB` line of /proc/PID/status (0 when gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for l in f:
+                if l.startswith(key):
+                    return int(l.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def rollup_kb(pid, key):
+    """A `kB` line of /proc/PID/smaps_rollup: PSS shares each page among the
+    processes that map it, so a browser's processes are not counted twice
+    for the memory they share (0 when gone or unreadable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for l in f:
+                if l.startswith(key):
+                    return int(l.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 if __name__ == "__main__":

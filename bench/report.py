@@ -16,6 +16,8 @@ import statistics
 import subprocess
 from collections import defaultdict
 
+from report_render import render
+
 SITE_NAMES = {"python": "python3-doc", "rust": "rust-doc", "syn10k": "synthetic 10k",
               "syn100k": "synthetic 100k"}
 PEER_NOTES = {
@@ -213,6 +215,7 @@ def main():
     shared(o, w)
     warc(o, w)
     content(o, w)
+    render(o, w, read_tsv, med, f, SITE_NAMES)
     targets(o, w, a.sites.split())
     print("\n".join(p))
 

@@ -9,7 +9,7 @@
 # Knobs (environment): REPS (runs per cell, default 3), CONCS ("16 64"),
 # SITES (subset of "python rust syn10k syn100k"), PEERS (subset of
 # "wget scrapy spider crawlee httrack"), SCENARIOS (subset of "main latency
-# memory rate broad redis warc content"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
+# memory rate broad redis warc content render"), SKIP_INSTALL=1, SKIP_BUILD=1, TRAWL_BIN (a trawl binary
 # to measure instead of building this tree's), BENCH_OUT, RESULTS.
 # Broad crawl: BROAD_HOSTS (10000; --quick 1000), BROAD_CONCS ("64 256"),
 # BROAD_PEERS (of the installed ones: "wget spider scrapy"), BROAD_LOW_NOFILE
@@ -52,14 +52,14 @@ done
 if [[ $QUICK == 1 ]]; then
     # Scrapy needs ~25 s of CPU per python3-doc crawl, so quick mode keeps one concurrency
     : "${REPS:=3}" "${CONCS:=16}" "${SITES:=python}" "${PEERS:=wget scrapy}"
-    : "${SCENARIOS:=main latency memory rate broad redis warc content}"
+    : "${SCENARIOS:=main latency memory rate broad redis warc content render}"
     : "${RATE_SECS:=10}" "${RATE_REPS:=1}"; WRK_SECS=3; LAT_CONCS="64"; LAT_PEERS=""
     # 1,000 hosts fit under `ulimit -n 1024`: the low-limit run uses 256 here (BENCH-NOTES)
     : "${BROAD_HOSTS:=1000}" "${BROAD_CONCS:=64}" "${BROAD_PEERS:=wget}" "${BROAD_LOW_NOFILE=256}"
 else
     : "${REPS:=3}" "${CONCS:=16 64}" "${SITES:=python rust syn10k syn100k}"
     : "${PEERS:=wget scrapy spider crawlee httrack}"
-    : "${SCENARIOS:=main latency memory rate broad redis warc content}"
+    : "${SCENARIOS:=main latency memory rate broad redis warc content render}"
     : "${RATE_SECS:=30}" "${RATE_REPS:=3}"; WRK_SECS=3; LAT_CONCS="16 64 256"; LAT_PEERS="scrapy spider crawlee"
     : "${BROAD_HOSTS:=10000}" "${BROAD_CONCS:=64 256}" "${BROAD_PEERS:=wget spider scrapy}"
 fi
@@ -193,6 +193,9 @@ done
 if [[ " $SCENARIOS " == *" rate "* ]]; then   # the rate server's own 10,000 pages, in both modes
     gen rate10k 10000 8085
 fi
+if [[ " $SCENARIOS " == *" render "* && ! -s $SITES_DIR/mixed.paths ]]; then   # static pages and a few shells
+    python3 "$BENCH/gen_render.py" "$SITES_DIR/mixed"
+fi
 for s in $SITES; do   # the true page count, from the files (cached per docroot)
     if [[ ! -s $SITES_DIR/$s.paths ]]; then
         log "computing the true page set of $s"
@@ -209,7 +212,7 @@ render() {  # render TEMPLATE OUT [extra sed args]
     local tpl=$1 out=$2; shift 2
     sed -e "s|@RUN@|$RUN|g" -e "s|@PY@|${ROOT[python]}|g" -e "s|@RUST@|${ROOT[rust]}|g" \
         -e "s|@SYN1@|$SYN_SMALL|g" -e "s|@RATE@|$SITES_DIR/rate10k|g" -e "s|@SYN2@|$SITES_DIR/syn100k|g" -e "s|@FRONTIER@|$SITES_DIR/frontier|g" \
-        -e "s|@LOADMOD@|$LOADMOD|g" "$@" "$tpl" > "$out"
+        -e "s|@MIXED@|$SITES_DIR/mixed|g" -e "s|@LOADMOD@|$LOADMOD|g" "$@" "$tpl" > "$out"
 }
 stop_nginx() {
     local pidf
@@ -721,6 +724,47 @@ if [[ " $SCENARIOS " == *" content "* ]]; then
             fi
         done
     done
+fi
+
+# ---------------------------------------------------------------- render
+# The cost of --render: python3-doc (when in SITES) and the mixed site
+# (gen_render.py: 501 static pages, 10 shells whose scripts link 20 more)
+# crawled whole at -j 64 with --render never, auto and always (the browser
+# at its default 4 pages at once); REPS interleaved rounds. Memory is the
+# peak of trawl and its browser's processes together (broad.py's sampler,
+# RSS and PSS summed over the process tree every 100 ms). CPU is what
+# /usr/bin/time counts: trawl's, and the browser's main process's (which
+# trawl waits for); the browser's helpers are reaped by the browser, so
+# their CPU is in it too. Pages rendered counted from the records.
+REND=$OUT/render.tsv
+printf 'variant\tsite\trep\tfound\ttrue\trendered\twall_s\tuser_s\tsys_s\tmaxrss_kb\ttree_rss_kb\ttree_pss_kb\trc\n' > "$REND"
+if [[ " $SCENARIOS " == *" render "* ]]; then
+    [[ ${SKIP_INSTALL:-0} == 1 ]] || have chromium || apt_install chromium || log "apt-get install chromium failed"
+    if have chromium; then
+        render_sites=mixed
+        [[ " $SITES " == *" python "* ]] && render_sites="python mixed"
+        for rep in $(seq "$REPS"); do
+            for site in $render_sites; do
+                port=${PORT[$site]:-8088}
+                for v in never auto always; do
+                    d=$SCRATCH/render-$v; rm -rf "$d"; mkdir -p "$d"
+                    TMPDIR=$d FD_OUT=$d/tree.json SAMPLE_MEMORY=1 FD_SAMPLE_MS=100 measure "$d" 900 "$TRAWL" crawl \
+                        --depth 1000 -j 64 --per-host 64 --robots ignore --progress never -q -o "$d/out.jsonl" \
+                        --render "$v" "http://127.0.0.1:$port/"
+                    found=$(python3 "$BENCH/count_found.py" trawl "$d/out.jsonl" "$SITES_DIR/$site.paths")
+                    ntrue=$(wc -l < "$SITES_DIR/$site.paths")
+                    rendered=$(grep -c '"rendered":true' "$d/out.jsonl" || true)
+                    read -r trss tpss < <(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j.get("max_rss_kb",0), j.get("max_pss_kb",0))' "$d/tree.json" 2>/dev/null || echo "0 0")
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$site" "$rep" "$found" "$ntrue" \
+                        "$rendered" "$M_WALL" "$M_USER" "$M_SYS" "$M_RSS" "$trss" "$tpss" "$M_RC" >> "$REND"
+                    log "render $(printf '%-6s %-7s rep %s: %5s/%-5s pages (%s rendered) %7.2fs tree PSS %s kB' "$v" "$site" "$rep" "$found" "$ntrue" "$rendered" "$M_WALL" "$tpss")"
+                    rm -rf "$d"
+                done
+            done
+        done
+    else
+        echo "no chromium (apt-get install chromium)" > "$OUT/render.skipped"
+    fi
 fi
 
 # ---------------------------------------------------------------- shared crawl on Redis
