@@ -19,9 +19,10 @@
 //! - `frontier`: admission rules and per-host ready queues
 //! - `state`: the **store** port (`Store`, `Ack`) — `memory`, `sqlite`,
 //!   `redis` (a crawl shared by several workers)
-//! - `fetch`: the **transport** port (`Transport`) — `http` (reqwest) — and
-//!   the page stage every transport shares: caps, content-decoding,
-//!   charset, extraction, the record
+//! - `fetch`: the **transport** port (`Transport`) — `http` (reqwest) — the
+//!   browser stage of `--render` (`render`: headless Chromium over a
+//!   DevTools pipe), and the page stage every transport shares: caps,
+//!   content-decoding, charset, extraction, the record
 //! - `output`: the **sink** port (`Sink`) — `records` (JSONL/CSV) — the
 //!   writer thread, the summary
 //! - `progress`, `logging`, `shutdown`: the status line, tracing, signals
@@ -36,6 +37,8 @@
 //!       → per-host queue → engine (only hosts that may be requested now;
 //!         ≤ --concurrency tasks)
 //!       → fetch: transport (one hop, the response as received)
+//!                → with --render, a 2xx HTML page: the browser (the DOM its
+//!                  scripts built, from the same bytes)
 //!                → page stage (status triage; capped, content-decoded body;
 //!                  charset; extract: a byte scan in place for pages ≤ 256 KiB,
 //!                  the blocking pool for larger ones or a DOM; the record)

@@ -22,7 +22,7 @@ pub use content::{Content, ContentOpts};
 pub use dom::{DomError, Limits as DomLimits};
 pub use links::Link;
 pub use select::FieldSpec;
-pub use shell::{Look, look};
+pub use shell::{Look, look, surely_static};
 
 use scraper::{Html, Selector};
 use url::Url;

@@ -8,6 +8,9 @@
 //! markers (`__NEXT_DATA__`, `data-server-rendered`, `ng-version`, …), and a
 //! `<noscript>` that asks for JavaScript. The thresholds are in `is_shell`.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use scraper::{ElementRef, Html, Node};
 
 use super::dom::{self, DomError, Limits};
@@ -70,6 +73,86 @@ impl Look {
     pub fn gained(&self, rendered: &Look) -> bool {
         rendered.text >= self.text + 100 || rendered.links > self.links
     }
+}
+
+/// Whether `html` is surely not a shell, from its bytes alone (no DOM, a
+/// pass at memory speed): it has no `<script>`, or it shows 2,000 bytes of
+/// text or more (twice the most any rule of `is_shell` allows, counted in
+/// bytes, entities and multi-byte characters as several) and names none of
+/// the mount points. Most pages are decided here; the rest get a `look`.
+pub fn surely_static(html: &[u8]) -> bool {
+    static SCRIPT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["<script"])
+            .unwrap_or_else(|e| panic!("a literal pattern: {e}"))
+    });
+    static MOUNT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        let forms = MOUNTS.iter().flat_map(|m| {
+            [
+                format!("\"{m}\""),
+                format!("'{m}'"),
+                format!("={m}>"),
+                format!("={m} "),
+            ]
+        });
+        AhoCorasick::new(forms).unwrap_or_else(|e| panic!("literal patterns: {e}"))
+    });
+    if !SCRIPT.is_match(html) {
+        return true;
+    }
+    text_bytes(html, 2_000) >= 2_000 && !MOUNT.is_match(html)
+}
+
+/// Bytes of text outside tags, comments, scripts, styles, templates and
+/// noscripts, whitespace runs counted as one; stops counting at `enough`.
+fn text_bytes(html: &[u8], enough: usize) -> usize {
+    let (mut n, mut i, mut space) = (0, 0, true);
+    while i < html.len() && n < enough {
+        let b = html[i];
+        if b != b'<' {
+            let ws = b.is_ascii_whitespace();
+            if !(ws && space) {
+                n += 1;
+            }
+            space = ws;
+            i += 1;
+            continue;
+        }
+        let rest = &html[i..];
+        i += if rest.starts_with(b"<!--") {
+            memchr::memmem::find(rest, b"-->").map_or(rest.len(), |e| e + 3)
+        } else if let Some(name) = ["script", "style", "template", "noscript"]
+            .into_iter()
+            .find(|n| starts_with_tag(&rest[1..], n))
+        {
+            skip_raw(rest, name)
+        } else {
+            memchr::memchr(b'>', rest).map_or(rest.len(), |e| e + 1)
+        };
+    }
+    n
+}
+
+/// Whether `s` starts with the tag name `name` (any case) and then ends it.
+fn starts_with_tag(s: &[u8], name: &str) -> bool {
+    s.len() > name.len()
+        && s[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        && matches!(s[name.len()], b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/')
+}
+
+/// The length of `<name …>…</name>` at the start of `s` (all of `s` when
+/// it is not closed).
+fn skip_raw(s: &[u8], name: &str) -> usize {
+    let mut at = 1;
+    while let Some(lt) = memchr::memmem::find(&s[at..], b"</") {
+        let close = at + lt + 2;
+        if starts_with_tag(&s[close..], name) || s[close..].eq_ignore_ascii_case(name.as_bytes()) {
+            return memchr::memchr(b'>', &s[close..]).map_or(s.len(), |e| close + e + 1);
+        }
+        at = close;
+    }
+    s.len()
 }
 
 /// Looks at `html`.
@@ -209,6 +292,33 @@ mod tests {
             ssr.framework && !ssr.empty_mount && !ssr.is_shell(),
             "{ssr:?}"
         );
+    }
+
+    #[test]
+    fn static_pages_are_told_from_their_bytes() {
+        let prose = "A sentence of an article that a reader reads. ".repeat(60);
+        assert!(surely_static(b"<p>No script at all.</p>"));
+        assert!(surely_static(
+            format!("<article><p>{prose}</p></article><script src=a.js></script>").as_bytes()
+        ));
+        // Text inside scripts, styles and comments is not text.
+        let hidden = format!(
+            "<script>var s = '{prose}';</script><style>/* {prose} */</style><!-- {prose} --><div></div>"
+        );
+        assert!(!surely_static(hidden.as_bytes()));
+        // A mount point sends the page to the full look.
+        let mounted = format!(r#"<div id="app"></div><p>{prose}</p><SCRIPT src=x.js></SCRIPT>"#);
+        assert!(!surely_static(mounted.as_bytes()));
+        // Whatever it decides, it never calls a shell static.
+        for page in [
+            r#"<html><head><script src="/app.js"></script></head><body><div id="root"></div></body></html>"#,
+            "<body><h1>Shop</h1><script>document.body.append('x')</script></body>",
+        ] {
+            assert!(
+                l(page).is_shell() && !surely_static(page.as_bytes()),
+                "{page}"
+            );
+        }
     }
 
     #[test]

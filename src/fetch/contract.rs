@@ -1,5 +1,6 @@
 //! The transport contract, one test body run against every transport
-//! (reqwest now; a headless browser will be held to the same body), and the
+//! (reqwest; the browser of `--render` is a stage after it, not a
+//! transport), and the
 //! page stage on top of it: what a transport returns is the response as
 //! received — status, headers, the body before content-decoding, the peer —
 //! and the page stage makes the same record of it whoever fetched it.

@@ -10,7 +10,9 @@
 //! retries included, passes the host gate in the engine.
 //!
 //! The transport is a port (`transport`): `http` (reqwest) is the first;
-//! the page stage is shared by every transport.
+//! the page stage is shared by every transport. With `--render`, a 2xx
+//! HTML page goes through the browser (`render`) between the body and the
+//! page stage, still inside this request's host slot and deadline.
 
 pub mod body;
 pub mod budget;

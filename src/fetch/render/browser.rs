@@ -257,6 +257,10 @@ fn args(profile: &Path) -> Vec<String> {
         "--disable-background-timer-throttling",
         "--disable-renderer-backgrounding",
         "--disable-backgrounding-occluded-windows",
+        // A page left for about:blank must be freed, not kept for a Back
+        // that never comes; the rest are services a crawl has no use for.
+        "--disable-features=BackForwardCache,Translate,MediaRouter,OptimizationHints,\
+         AcceptCHFrame,InterestFeedContentSuggestions,CalculateNativeWinOcclusion",
         "--blink-settings=imagesEnabled=false",
     ]
     .into_iter()

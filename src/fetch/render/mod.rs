@@ -141,7 +141,11 @@ impl Renderer {
             if !self.host_way(&host).worth_a_look() {
                 return Ok(None);
             }
-            let look = look(body, headers).await;
+            let look = if extract::surely_static(body) {
+                Look::default()
+            } else {
+                look(body, headers).await
+            };
             self.note(&host, |w| {
                 w.looked += 1;
                 w.shells += u32::from(look.is_shell());
@@ -342,4 +346,57 @@ async fn look(body: &[u8], headers: &HeaderMap) -> Look {
     })
     .await
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_stops_being_looked_at_when_it_never_needs_the_browser() {
+        let mut way = HostWay::default();
+        for _ in 0..STATIC_AFTER - 1 {
+            way.looked += 1;
+        }
+        assert!(way.worth_a_look());
+        way.looked += 1;
+        assert!(!way.worth_a_look(), "{STATIC_AFTER} pages, none a shell");
+
+        let mut spa = HostWay {
+            looked: 100,
+            shells: 40,
+            renders: 40,
+            gains: 39,
+        };
+        assert!(spa.worth_a_look(), "renders that show more keep it going");
+        spa = HostWay {
+            looked: 5,
+            shells: FUTILE_AFTER,
+            renders: FUTILE_AFTER,
+            gains: 0,
+        };
+        assert!(
+            !spa.worth_a_look(),
+            "{FUTILE_AFTER} renders that showed nothing more"
+        );
+    }
+
+    #[test]
+    fn the_browser_gets_the_headers_that_still_describe_the_body() {
+        let mut h = HeaderMap::new();
+        for (n, v) in [
+            ("content-type", "text/html; charset=iso-8859-1"),
+            ("content-encoding", "gzip"),
+            ("content-length", "120"),
+            ("transfer-encoding", "chunked"),
+            ("set-cookie", "a=1"),
+        ] {
+            h.append(
+                reqwest::header::HeaderName::from_static(n),
+                reqwest::header::HeaderValue::from_static(v),
+            );
+        }
+        let names: Vec<String> = browser_headers(&h).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["content-type", "set-cookie"]);
+    }
 }

@@ -338,3 +338,18 @@ fn same_document(asked: &str, url: &Url) -> bool {
     let ours = url.as_str().split('#').next().unwrap_or_default();
     asked == ours
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_recognized_whatever_its_fragment() {
+        let url = Url::parse("http://a.test/app?x=1").unwrap();
+        assert!(same_document("http://a.test/app?x=1", &url));
+        assert!(same_document("http://a.test/app?x=1#/route", &url));
+        assert!(!same_document("http://a.test/app?x=2", &url));
+        assert!(is_favicon("http://a.test/favicon.ico"));
+        assert!(!is_favicon("http://a.test/img/favicon.ico.png"));
+    }
+}
