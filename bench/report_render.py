@@ -17,9 +17,11 @@ def render(o, w, read_tsv, med, f, site_names):
       "link 20 pages more (bench/gen_render.py), so a crawl that does not render finds 501 of 521. "
       "*peak memory*: trawl and its browser's processes together, sampled every 100 ms (PSS: shared "
       "pages divided among the processes that share them; RSS summed counts them in each). "
+      "*largest process*: the peak RSS of the largest one (/usr/bin/time). "
+      "*CPU ms/page*: what /usr/bin/time counts, trawl's and the browser's. "
       "*cost* = 1 − pages/s ÷ pages/s with `never`.\n")
     w("| site | render | runs | pages found | rendered | wall s | pages/s | CPU ms/page | peak PSS MB | "
-      "peak RSS sum MB | trawl's own RSS MB | cost |")
+      "peak RSS sum MB | largest process MB | cost |")
     w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     by = defaultdict(list)
     for r in rows:

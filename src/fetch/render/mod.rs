@@ -100,14 +100,19 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Starts the browser, so a missing or broken one stops the run before
-    /// it begins. `None` for `--render never`.
+    /// Finds the browser, so a missing one stops the run before it begins,
+    /// and with `always` starts it (a broken one stops the run too); with
+    /// `auto` it starts at the first page that needs it, so a crawl of
+    /// static pages never starts it. `None` for `--render never`.
     pub async fn start(settings: &Settings) -> Result<Option<Arc<Renderer>>, String> {
         if settings.render == RenderMode::Never {
             return Ok(None);
         }
         let path = locate(settings.browser.as_deref())?;
-        let browser = Browser::launch(&path).await?;
+        let browser = match settings.render {
+            RenderMode::Always => Some(Arc::new(Browser::launch(&path).await?)),
+            _ => None,
+        };
         let renderer = Renderer {
             mode: settings.render,
             path,
@@ -116,7 +121,7 @@ impl Renderer {
             max_body: settings.max_body,
             slots: Semaphore::new(settings.render_concurrency.max(1)),
             pool: tokio::sync::Mutex::new(Pool {
-                browser: Some(Arc::new(browser)),
+                browser,
                 idle: Vec::new(),
             }),
             hosts: Mutex::new(HashMap::new()),
@@ -239,6 +244,12 @@ impl Renderer {
         if pool.browser.as_ref().is_none_or(worn) {
             pool.idle.clear();
             if let Some(old) = pool.browser.take() {
+                if !old.is_alive() {
+                    tracing::warn!(
+                        "the browser {} is gone; starting it again",
+                        self.path.display()
+                    );
+                }
                 tokio::spawn(retire(old));
             }
             let fresh = Browser::launch(&self.path).await.map_err(failed)?;

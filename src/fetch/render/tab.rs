@@ -25,8 +25,11 @@ use super::cdp::{CdpError, Event};
 /// Sub-requests a page may make (scripts, XHR, fetch, frames); more are refused.
 pub const MAX_SUBREQUESTS: u32 = 50;
 
-/// How long the network must be idle, after `load`, for a page to be done.
-const QUIET: Duration = Duration::from_millis(300);
+/// How long the network must be idle, after `load`, for a page to be done:
+/// long enough for a script's request that follows another's answer, or a
+/// short timer's (a chain of them takes microseconds between links); most
+/// of what a small page costs in the browser, so no longer.
+const QUIET: Duration = Duration::from_millis(200);
 
 /// Resource types refused outright: they cost bandwidth and change no DOM.
 const BLOCKED: [&str; 9] = [
@@ -165,7 +168,7 @@ impl Tab {
         };
         tokio::pin!(navigate);
         let mut navigated = false;
-        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        let mut tick = tokio::time::interval(Duration::from_millis(25));
         loop {
             tokio::select! {
                 r = &mut navigate, if !navigated => {
@@ -181,7 +184,10 @@ impl Tab {
                     self.on_event(&mut load, ev).await?;
                 }
                 _ = tick.tick() => {
-                    if load.settled() { break; }
+                    if load.settled() {
+                        tracing::trace!("{}: settled", doc.url);
+                        break;
+                    }
                 }
                 _ = tokio::time::sleep_until(deadline) => return Err(LoadError::Timeout),
             }
@@ -198,6 +204,7 @@ impl Tab {
             .as_str()
             .unwrap_or_default()
             .to_string();
+        tracing::trace!("{}: serialized, {} bytes", doc.url, html.len());
         // Unload the page, so its timers and requests stop.
         let blank = self.call("Page.navigate", json!({"url": "about:blank"}));
         let _ = tokio::time::timeout(Duration::from_secs(2), blank).await;
@@ -225,6 +232,7 @@ impl Tab {
                 load.active = Instant::now();
             }
             "Page.loadEventFired" => {
+                tracing::trace!("{}: load", load.doc.url);
                 load.loaded = true;
                 load.active = Instant::now();
             }
