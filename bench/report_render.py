@@ -37,10 +37,11 @@ def render(o, w, read_tsv, med, f, site_names):
                        for r in rs if int(r["found"])])
             true = rs[0]["true"]
             cost = f"{100 * (1 - p_ / base):.0f}%" if variant != "never" and base and p_ else "–"
+            # A run shorter than one sample has no tree figure.
+            tree = lambda key: med([int(r[key]) / 1024 for r in rs if int(r[key])])
             w(f"| {site_names.get(site, site)} | {variant} | {len(rs)} | "
               f"{f(med([int(r['found']) for r in rs]))}/{true} | {f(med([int(r['rendered']) for r in rs]))} | "
-              f"{f(med([float(r['wall_s']) for r in rs]), 2)} | {f(p_)} | {f(cpu, 2)} | "
-              f"{f(med([int(r['tree_pss_kb']) / 1024 for r in rs]), 1)} | "
-              f"{f(med([int(r['tree_rss_kb']) / 1024 for r in rs]), 1)} | "
+              f"{f(med([float(r['wall_s']) for r in rs]), 2)} | {f(p_, 1 if p_ and p_ < 100 else 0)} | "
+              f"{f(cpu, 2)} | {f(tree('tree_pss_kb'), 1)} | {f(tree('tree_rss_kb'), 1)} | "
               f"{f(med([int(r['maxrss_kb']) / 1024 for r in rs]), 1)} | {cost} |")
     w("")

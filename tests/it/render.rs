@@ -523,6 +523,56 @@ fn payload(r: &Value) -> Vec<u8> {
         .expect("base64 payload")
 }
 
+#[tokio::test]
+async fn a_browser_that_will_not_start_and_an_early_error_leave_nothing() {
+    let server = TestServer::start(ServerOpts::routes(site())).await;
+    let page = server.url("/static");
+    // `always` starts the browser first: one that exits at once is exit 2.
+    let b = Browsers::new();
+    let out = b
+        .run(&[
+            "fetch",
+            &page,
+            "--render",
+            "always",
+            "--browser",
+            "/bin/false",
+        ])
+        .await;
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("/bin/false") && out.stderr.contains("did not start"),
+        "{}",
+        out.stderr
+    );
+    // `auto` starts it only for a page that needs it: static pages never do.
+    let out = b
+        .run(&[
+            "fetch",
+            &page,
+            "--render",
+            "auto",
+            "--browser",
+            "/bin/false",
+        ])
+        .await;
+    out.assert_code(0);
+    assert_eq!(common::records::single(&out)["rendered"], false);
+    // An error after the browser started (the output cannot be opened)
+    // still ends it.
+    let out = b
+        .run(&[
+            "fetch",
+            &page,
+            "--render",
+            "always",
+            "-o",
+            "/nonexistent-dir/out.jsonl",
+        ])
+        .await;
+    out.assert_code(1);
+}
+
 /// Waits until `cond` holds on the server, at most `bound`.
 async fn until(server: &TestServer, bound: Duration, cond: impl FnMut(&TestServer) -> bool) {
     assert!(server.wait_until(bound, cond).await, "{:?}", server.paths());
