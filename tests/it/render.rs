@@ -6,15 +6,11 @@
 //! requests counted, the rendered DOM in the WARC, signals, and a browser
 //! that is not there.
 //!
-//! Every run gets a `TMPDIR` of its own, where trawl puts the browser's
-//! profile; the processes whose command line names it are the run's
-//! browser. After every run none may be left (zombies, which have ended,
-//! aside) and the profile must be gone; a test that fails kills whatever is
-//! left all the same (`Browsers`'s drop).
+//! After every run no browser process and no profile may be left
+//! (`common::browser`).
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::Router;
@@ -22,133 +18,10 @@ use axum::extract::Path as UrlPath;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::Html;
 use axum::routing::get;
+use common::browser::{Browsers, LIMIT};
 use common::records::{by_url, error_kind};
-use common::{ServerOpts, TestServer, TrawlOutput, finish_trawl, run_command, send_signal};
+use common::{ServerOpts, TestServer, finish_trawl, run_command, send_signal};
 use serde_json::Value;
-
-const LIMIT: Duration = Duration::from_secs(90);
-
-/// The browser's processes of one run, found by its `TMPDIR`.
-struct Browsers {
-    tmp: tempfile::TempDir,
-}
-
-impl Browsers {
-    fn new() -> Browsers {
-        assert!(
-            ["chromium", "chromium-browser", "google-chrome"]
-                .iter()
-                .any(
-                    |b| std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-                        .any(|d| d.join(b).is_file())
-                ),
-            "these tests need Chromium: `apt-get install chromium` (.ci/run installs it)"
-        );
-        Browsers {
-            tmp: tempfile::tempdir().expect("a temporary directory"),
-        }
-    }
-
-    fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    /// Live (not zombie) processes whose command line names this run's dir.
-    fn alive(&self) -> Vec<(u32, String)> {
-        let needle = self.dir().to_string_lossy().into_owned();
-        let mut found = Vec::new();
-        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-                continue;
-            };
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .map(|s| {
-                    s.rsplit(')')
-                        .next()
-                        .unwrap_or("")
-                        .trim_start()
-                        .starts_with('Z')
-                })
-                .unwrap_or(true);
-            if cmdline.contains(&needle) && !zombie {
-                found.push((pid, cmdline));
-            }
-        }
-        found
-    }
-
-    /// Waits up to `bound` for every browser process to be gone.
-    async fn gone_within(&self, bound: Duration) -> Vec<(u32, String)> {
-        let until = tokio::time::Instant::now() + bound;
-        loop {
-            let alive = self.alive();
-            if alive.is_empty() || tokio::time::Instant::now() >= until {
-                return alive;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Profiles left in the run's dir.
-    fn profiles(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.dir())
-            .expect("the run's TMPDIR")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.to_string_lossy().contains("trawl-chromium"))
-            .collect()
-    }
-
-    /// Runs `trawl ARGS` with this dir as `TMPDIR`; after it exits, no
-    /// browser process and no profile is left.
-    async fn run(&self, args: &[&str]) -> TrawlOutput {
-        let mut cmd = common::trawl_command(args);
-        cmd.env("TMPDIR", self.dir());
-        let out = run_command(cmd, None, LIMIT).await;
-        self.assert_clean(&out).await;
-        out
-    }
-
-    async fn assert_clean(&self, out: &TrawlOutput) {
-        // trawl waits for the browser's processes before it exits; the
-        // bound only covers the kernel's bookkeeping.
-        let left = self.gone_within(Duration::from_secs(2)).await;
-        assert!(
-            left.is_empty(),
-            "browser processes left after trawl exited: {left:?}\n{}",
-            out.stderr
-        );
-        assert!(
-            self.profiles().is_empty(),
-            "profile left: {:?}",
-            self.profiles()
-        );
-    }
-
-    fn spawn(&self, args: &[&str]) -> tokio::process::Child {
-        let mut cmd = common::trawl_command(args);
-        cmd.env("TMPDIR", self.dir())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        cmd.spawn().expect("start trawl")
-    }
-}
-
-impl Drop for Browsers {
-    /// Whatever happened, no process of this run outlives the test.
-    fn drop(&mut self) {
-        for (pid, _) in self.alive() {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-        }
-    }
-}
 
 fn js(body: &'static str) -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
     ([(CONTENT_TYPE, "text/javascript")], body)

@@ -188,14 +188,17 @@ impl Browser {
 }
 
 impl Drop for Browser {
-    /// A browser dropped without `close` (a path that returned early) is
-    /// killed; tokio reaps it.
+    /// A browser dropped without `close` (a start given up half-way) is
+    /// killed with its helpers, and its profile removed; tokio reaps it.
     fn drop(&mut self) {
-        if self.child.get_mut().is_some()
-            && let Some(group) = self.group
-        {
-            kill_group(group);
+        if self.child.get_mut().is_none() {
+            return;
         }
+        if let Some(group) = self.group {
+            kill_group(group);
+            running().retain(|(g, _)| *g != group);
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 

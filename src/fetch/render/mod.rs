@@ -194,9 +194,25 @@ impl Renderer {
     }
 
     /// One load in a page of the pool.
+    /// Every step is bounded by `deadline`, a browser that stops answering
+    /// (its pipe still open) included.
     async fn load(&self, doc: &Document<'_>, deadline: Instant) -> Result<Rendered, PageError> {
-        let mut tab = self.tab().await?;
-        match tab.load(doc, deadline).await {
+        let mut tab = match tokio::time::timeout_at(deadline, self.tab()).await {
+            Ok(tab) => tab?,
+            Err(_) => {
+                return Err(PageError::new(
+                    ErrorKind::Render,
+                    format!(
+                        "the browser did not open a page within --timeout {:?}",
+                        self.timeout
+                    ),
+                ));
+            }
+        };
+        let loaded = tokio::time::timeout_at(deadline, tab.load(doc, deadline))
+            .await
+            .unwrap_or(Err(LoadError::Timeout));
+        match loaded {
             Ok(loaded) => {
                 self.give_back(tab).await;
                 Ok(Rendered {

@@ -9,6 +9,7 @@
 //! ([`TrawlOutput`]) and what the server saw ([`TestServer::requests`]).
 //! Nothing here talks to the internet or uses a fixed port.
 
+pub mod browser;
 pub mod fixtures;
 pub mod observe;
 pub mod raw;
