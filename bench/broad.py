@@ -208,29 +208,25 @@ def sample(pidfile, ms, out):
 
 def status_kb(pid, key):
     """A `kB` line of /proc/PID/status (0 when gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for l in f:
-                if l.startswith(key):
-                    return int(l.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+    return kb_line(f"/proc/{pid}/status", key)
 
 
 def rollup_kb(pid, key):
     """A `kB` line of /proc/PID/smaps_rollup: PSS shares each page among the
     processes that map it, so a browser's processes are not counted twice
     for the memory they share (0 when gone or unreadable)."""
+    return kb_line(f"/proc/{pid}/smaps_rollup", key)
+
+
+def kb_line(path, key):
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
+        with open(path) as f:
             for l in f:
                 if l.startswith(key):
                     return int(l.split()[1])
     except (OSError, ValueError):
         pass
     return 0
-
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
