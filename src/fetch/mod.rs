@@ -255,37 +255,54 @@ impl<T: Transport> Fetcher<T> {
                     rendered: None,
                     render_error: None,
                 };
-                if let Some(renderer) = &self.render
-                    && renders(&item, &resp)
-                {
-                    let began = Instant::now();
-                    let rendered = renderer
-                        .render(
-                            &item.current,
-                            resp.status,
-                            &resp.headers,
-                            &resp.body,
-                            deadline,
-                        )
-                        .await;
-                    item.elapsed += began.elapsed();
-                    match rendered {
-                        Ok(Some(page)) => {
-                            if let Some(ex) = exchange.as_mut() {
-                                ex.rendered = Some(bytes::Bytes::from(page.html.clone()));
-                            }
-                            resp.rendered = Some(page);
-                        }
-                        Ok(None) => {}
-                        Err(err) if err.is_retryable() && self.may_retry(&item) => {
-                            return Outcome::retry(item, Again::Failed(err.message));
-                        }
-                        Err(err) => resp.render_error = Some(err),
-                    }
+                if let Err(again) = self.render(&mut item, &mut resp, &mut exchange).await {
+                    return Outcome::retry(item, again);
                 }
                 self.pages.finish(item, resp, exchange).await
             }
         }
+    }
+
+    /// `--render`: a whole 2xx HTML page goes through the browser, whose
+    /// DOM (or why there is none) joins the response and its exchange;
+    /// `Err` when the browser failed in a way another attempt may not.
+    async fn render(
+        &self,
+        item: &mut CrawlItem,
+        resp: &mut Response,
+        exchange: &mut Option<Box<Exchange>>,
+    ) -> Result<(), Again> {
+        let Some(renderer) = &self.render else {
+            return Ok(());
+        };
+        if !renders(item, resp) {
+            return Ok(());
+        }
+        let began = Instant::now();
+        let rendered = renderer
+            .render(
+                &item.current,
+                resp.status,
+                &resp.headers,
+                &resp.body,
+                resp.deadline,
+            )
+            .await;
+        item.elapsed += began.elapsed();
+        match rendered {
+            Ok(Some(page)) => {
+                if let Some(ex) = exchange.as_mut() {
+                    ex.rendered = Some(bytes::Bytes::from(page.html.clone()));
+                }
+                resp.rendered = Some(page);
+            }
+            Ok(None) => {}
+            Err(err) if err.is_retryable() && self.may_retry(item) => {
+                return Err(Again::Failed(err.message));
+            }
+            Err(err) => resp.render_error = Some(err),
+        }
+        Ok(())
     }
 
     /// Sends the request for the current hop, within `deadline`.
