@@ -149,7 +149,10 @@ impl Renderer {
             let look = if extract::surely_static(body) {
                 Look::default()
             } else {
-                look(body, headers).await
+                let content_type = headers
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                look(body, content_type).await
             };
             self.note(&host, |w| {
                 w.looked += 1;
@@ -184,7 +187,7 @@ impl Renderer {
             ));
         }
         if let Some(before) = before {
-            let after = look(rendered.html.as_bytes(), &utf8_html()).await;
+            let after = look(rendered.html.as_bytes(), Some("text/html; charset=utf-8")).await;
             self.note(&host, |w| {
                 w.renders += 1;
                 w.gains += u32::from(before.gained(&after));
@@ -350,22 +353,11 @@ fn browser_headers(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-fn utf8_html() -> HeaderMap {
-    let mut h = HeaderMap::new();
-    h.insert(
-        reqwest::header::CONTENT_TYPE,
-        reqwest::header::HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h
-}
-
-/// How a page looks (`extract::shell`), on the blocking pool; a page whose
-/// DOM cannot be built is taken for a page that is not a shell.
-async fn look(body: &[u8], headers: &HeaderMap) -> Look {
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+/// How a page of `content_type` looks (`extract::shell`), on the blocking
+/// pool; a page whose DOM cannot be built is taken for a page that is not
+/// a shell.
+async fn look(body: &[u8], content_type: Option<&str>) -> Look {
+    let content_type = content_type.map(str::to_string);
     let body = body.to_vec();
     tokio::task::spawn_blocking(move || {
         let text = super::charset::decode(&body, content_type.as_deref(), true);
