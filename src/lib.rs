@@ -48,6 +48,7 @@
 //!                 → store ack (the page is done)
 //! ```
 
+pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod defaults;

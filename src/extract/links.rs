@@ -5,18 +5,23 @@
 //! followed; a link that appears both ways is followed.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use scraper::{Html, Selector};
 use url::Url;
 
-use crate::urls::normalize;
+use crate::urls::join::Base;
+use crate::urls::normalize::PassThrough;
+
+/// Link keys are uniform hashes already.
+type Keys = BuildHasherDefault<PassThrough>;
 
 /// One link of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    /// Absolute, without fragment, as parsed by the `url` crate.
-    pub url: Url,
+    /// Absolute, without fragment, as the `url` crate serializes it.
+    pub url: String,
     /// `normalize::key(&url)`, computed once here for dedupe and the seen-set.
     pub key: u128,
     pub nofollow: bool,
@@ -68,14 +73,16 @@ pub(super) fn collect<'a>(
     page_nofollow: bool,
     anchors: impl Iterator<Item = (&'a str, Option<&'a str>)>,
 ) -> Vec<Link> {
-    let base = base
-        .and_then(|href| page.join(href.trim()).ok())
-        .unwrap_or_else(|| page.clone());
+    let base = Base::new(
+        base.and_then(|href| page.join(href.trim()).ok())
+            .unwrap_or_else(|| page.clone()),
+    );
     let (lower, _) = anchors.size_hint();
     let mut out: Vec<Link> = Vec::with_capacity(lower);
-    let mut index: HashMap<u128, usize> = HashMap::with_capacity(lower);
+    let mut index: HashMap<u128, usize, Keys> =
+        HashMap::with_capacity_and_hasher(lower, Keys::default());
     for (href, rel) in anchors {
-        let Some(url) = normalize::resolve_link(&base, href) else {
+        let Some((url, key)) = base.resolve(href) else {
             continue;
         };
         let nofollow = page_nofollow
@@ -83,7 +90,6 @@ pub(super) fn collect<'a>(
                 rel.split_ascii_whitespace()
                     .any(|t| t.eq_ignore_ascii_case("nofollow"))
             });
-        let key = normalize::key(&url);
         match index.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => {
                 let link = &mut out[*e.get()];
@@ -106,7 +112,7 @@ mod tests {
         let page = Url::parse("http://a.test/dir/page.html").unwrap();
         links(&Html::parse_document(html), &page)
             .into_iter()
-            .map(|l| (l.url.into(), l.nofollow))
+            .map(|l| (l.url, l.nofollow))
             .collect()
     }
 
@@ -184,10 +190,10 @@ mod tests {
         let doc = crate::extract::dom::parse(html, crate::extract::dom::Limits::default()).unwrap();
         let from_dom: Vec<String> = links(&doc, &page)
             .into_iter()
-            .map(|l| l.url.into())
+            .map(|l| l.url)
             .collect();
         let (_, scanned) = crate::extract::scan::scan(html, &page);
-        let from_scan: Vec<String> = scanned.into_iter().map(|l| l.url.into()).collect();
+        let from_scan: Vec<String> = scanned.into_iter().map(|l| l.url).collect();
         assert_eq!(from_dom, ["http://a.test/one", "http://a.test/two"]);
         assert_eq!(from_dom, from_scan);
     }

@@ -216,11 +216,11 @@ impl PageStage {
                 record.links.reserve(ex.links.len());
                 for (i, link) in ex.links.into_iter().enumerate() {
                     if link.nofollow {
-                        meta.nofollow.push(link.url.as_str().to_owned());
+                        meta.nofollow.push(link.url.clone());
                     } else {
                         follow.push((i as u32, link.key));
                     }
-                    record.links.push(link.url.into());
+                    record.links.push(link.url);
                 }
             }
             record.body = text;

@@ -7,26 +7,9 @@
 //! lately; a key the cache forgot is deduplicated by the store itself.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
-/// The keys are already uniform hashes, so hashing them again is wasted work:
-/// this hasher takes the low 64 bits as they are.
-#[derive(Default)]
-pub struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
-    }
-}
+pub use crate::urls::normalize::PassThrough;
 
 /// An in-memory seen-set: 16 bytes a URL plus the table's overhead.
 #[derive(Default)]

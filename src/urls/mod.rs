@@ -1,5 +1,6 @@
 //! URL vocabulary that every stage shares: how a link becomes the URL to
-//! request and the key that dedupe uses (`normalize`), and what a seed's
+//! request and the key that dedupe uses (`normalize`, and `join` for the
+//! plain links that need no full parse), and what a seed's
 //! scope is measured from (`anchor`), and the authority that politeness and
 //! connection pools are kept per.
 //!
@@ -8,6 +9,7 @@
 //! without depending on each other.
 
 pub mod anchor;
+pub mod join;
 pub mod normalize;
 
 pub use anchor::Anchor;

@@ -7,6 +7,8 @@
 //! what the request must not change: upper-case percent-escapes and a host
 //! without its trailing dot. Query parameters are never reordered.
 
+use std::hash::Hasher;
+
 use url::Url;
 
 /// Resolves `href` against `base`; `None` for anything that is not http(s)
@@ -77,6 +79,25 @@ pub fn key(url: &Url) -> u128 {
         return xxhash_rust::xxh3::xxh3_128(url.as_str().as_bytes());
     }
     xxhash_rust::xxh3::xxh3_128(normalized(url).as_bytes())
+}
+
+/// The keys are already uniform hashes, so hashing them again is wasted work:
+/// this hasher takes the low 64 bits as they are.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
 }
 
 /// Whether the serialization of `url` already is its normalized text (no
