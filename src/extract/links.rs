@@ -188,10 +188,7 @@ mod tests {
             <a href="/two">two</a></body>"#;
         let page = Url::parse("http://a.test/").unwrap();
         let doc = crate::extract::dom::parse(html, crate::extract::dom::Limits::default()).unwrap();
-        let from_dom: Vec<String> = links(&doc, &page)
-            .into_iter()
-            .map(|l| l.url)
-            .collect();
+        let from_dom: Vec<String> = links(&doc, &page).into_iter().map(|l| l.url).collect();
         let (_, scanned) = crate::extract::scan::scan(html, &page);
         let from_scan: Vec<String> = scanned.into_iter().map(|l| l.url).collect();
         assert_eq!(from_dom, ["http://a.test/one", "http://a.test/two"]);
