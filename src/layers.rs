@@ -8,7 +8,7 @@ use std::path::Path;
 /// Top-level modules from the bottom up. A module may use the modules of
 /// earlier entries, and itself.
 const LAYERS: &[&[&str]] = &[
-    &["options", "units", "allocator"],
+    &["options", "units"],
     &["defaults", "urls"],
     &["error"],
     &["robots", "exchange"],

@@ -48,7 +48,6 @@
 //!                 → store ack (the page is done)
 //! ```
 
-pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod defaults;
