@@ -12,7 +12,17 @@ const LONGEST_NAME: usize = 32;
 /// `s` with its character references decoded. `in_attribute` applies the
 /// attribute rule: a reference without `;` followed by `=` or an
 /// alphanumeric stays as written (`?a=1&copy=2` keeps its `&copy`).
+/// A NUL, which the tokenizer replaces with U+FFFD in attribute values and
+/// in a title, is replaced too.
 pub(super) fn decode(s: &str, in_attribute: bool) -> Cow<'_, str> {
+    let decoded = references(s, in_attribute);
+    if !decoded.contains('\0') {
+        return decoded;
+    }
+    Cow::Owned(decoded.replace('\0', "\u{FFFD}"))
+}
+
+fn references(s: &str, in_attribute: bool) -> Cow<'_, str> {
     if !s.contains('&') {
         return Cow::Borrowed(s);
     }

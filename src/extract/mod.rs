@@ -83,7 +83,11 @@ pub fn empty_fields(specs: &[FieldSpec]) -> serde_json::Map<String, serde_json::
 fn title(doc: &Html) -> Option<String> {
     static TITLE: std::sync::LazyLock<Selector> =
         std::sync::LazyLock::new(|| parse_static("title"));
-    let el = doc.select(&TITLE).next()?;
+    // The document's title is its first `title` in the HTML namespace
+    // (HTML §3.1.3): an inline SVG icon's `<title>` is not.
+    let el = doc
+        .select(&TITLE)
+        .find(|t| t.value().name.ns == html5ever::ns!(html))?;
     let text = collapse_whitespace(&el.text().collect::<String>());
     (!text.is_empty()).then_some(text)
 }
@@ -132,6 +136,40 @@ mod tests {
         );
     }
 
+    /// Regressions, on both paths: an inline SVG icon's `<title>` is not the
+    /// document's, and one left open does not hide the links after it; a
+    /// NUL in an attribute is U+FFFD.
+    #[test]
+    fn foreign_titles_and_nul() {
+        let u = Url::parse("http://a.test/").unwrap();
+        let dummy = select::FieldSpec::new(
+            crate::units::parse_select("x=nothing-matches").unwrap(),
+            false,
+        )
+        .unwrap();
+        for fields in [&[][..], std::slice::from_ref(&dummy)] {
+            let ex = |html: &str| {
+                extract(
+                    html,
+                    &u,
+                    fields,
+                    ContentOpts::default(),
+                    DomLimits::default(),
+                )
+                .unwrap()
+            };
+            let icon = ex("<body><svg><title>Home icon</title></svg><p>text</p>");
+            assert_eq!(icon.title, None, "{} fields", fields.len());
+            let later = ex("<svg><title>Icon</title></svg><title>Later</title>");
+            assert_eq!(later.title.as_deref(), Some("Later"));
+            let open = ex(r#"<svg><title>open icon</svg><a href="/after">a</a>"#);
+            let links: Vec<&str> = open.links.iter().map(|l| l.url.as_str()).collect();
+            assert_eq!(links, ["http://a.test/after"], "{} fields", fields.len());
+            let nul = ex("<a href=\"/a\0b\">n</a>");
+            assert_eq!(nul.links[0].url, "http://a.test/a%EF%BF%BDb");
+        }
+    }
+
     #[test]
     fn token_scan_and_dom_agree() {
         let u = Url::parse("http://a.test/dir/page.html").unwrap();
@@ -151,6 +189,19 @@ mod tests {
             r#"<title>first</title><title>second</title><svg><a href="/svg-link">s</a></svg>"#,
             r#"<a href="mailto:x@a.test">m</a><a href="javascript:void(0)">j</a><a href="">e</a><a>none</a>"#,
             r#"<title>unclosed <a href="/x">"#,
+            // regressions: an inline SVG icon's title is not the document's
+            r#"<body><svg viewBox="0 0 1 1"><title>Home icon</title><path d="M0"/></svg><a href="/h">h</a>"#,
+            r#"<head><title>Real</title></head><body><svg><title>Icon</title></svg>"#,
+            r#"<svg><title>Icon</title></svg><title>Later</title>"#,
+            // … nor one left open, which must not swallow the links after it
+            r#"<svg><title>open icon <a href="/in-svg">s</a></svg><a href="/after">a</a>"#,
+            r#"<div><svg><g><title>x</div><a href="/after-div">a</a><title>T</title>"#,
+            r#"<svg><p><a href="/broke-out">p</a><title>Out</title>"#,
+            r#"<svg/><title>Self-closed</title>"#,
+            r#"<math><mi>x</mi></math><title>M</title><a href="/m">m</a>"#,
+            r#"<svg><![CDATA[<a href="/in-cdata">]]></svg><a href="/after-cdata">a</a>"#,
+            // a NUL in an attribute value or a title is U+FFFD
+            "<title>a\0b</title><a href=\"/nul\0x\">n</a><a href='/q?a=\0'>q</a>",
         ];
         for html in cases {
             let fast =

@@ -78,6 +78,8 @@ struct Tag<'a> {
     attrs: Vec<Attr<'a>>,
     /// Offset just after the closing `>`, or `None` when the input ends in the tag.
     end: Option<usize>,
+    /// Written `<name …/>` (the `/` in the "before attribute name" state).
+    self_closing: bool,
 }
 
 impl<'a> Tag<'a> {
@@ -95,18 +97,25 @@ impl<'a> Tag<'a> {
 fn parse_attrs(html: &str, mut i: usize, keep: bool) -> Tag<'_> {
     let b = html.as_bytes();
     let mut attrs = Vec::new();
+    let open = |attrs| Tag {
+        attrs,
+        end: None,
+        self_closing: false,
+    };
     loop {
         // before attribute name: whitespace and stray slashes
+        let skip_from = i;
         while i < b.len() && (is_space(b[i]) || b[i] == b'/') {
             i += 1;
         }
         if i >= b.len() {
-            return Tag { attrs, end: None };
+            return open(attrs);
         }
         if b[i] == b'>' {
             return Tag {
                 attrs,
                 end: Some(i + 1),
+                self_closing: i > skip_from && b[i - 1] == b'/',
             };
         }
         // attribute name: a leading `=` belongs to it
@@ -127,12 +136,12 @@ fn parse_attrs(html: &str, mut i: usize, keep: bool) -> Tag<'_> {
                 i += 1;
             }
             if i >= b.len() {
-                return Tag { attrs, end: None };
+                return open(attrs);
             }
             match b[i] {
                 q @ (b'"' | b'\'') => {
                     let Some(len) = memchr(q, &b[i + 1..]) else {
-                        return Tag { attrs, end: None };
+                        return open(attrs);
                     };
                     value = &html[i + 1..i + 1 + len];
                     i += len + 2;
@@ -200,8 +209,107 @@ fn comment_end(b: &[u8], i: usize) -> usize {
     b.len()
 }
 
+/// Open elements of SVG or MathML content (WHATWG "in foreign content"),
+/// lower-cased. There no element's content is raw text (an SVG `<title>`
+/// is an icon's name, not the document's title), and an HTML element such
+/// as `<p>` or `<div>`, or an end tag of no open foreign element, ends it.
+/// HTML integration points (`foreignObject`, an SVG `title`) are not
+/// modelled: HTML inside them ends the foreign content here.
+#[derive(Default)]
+struct Foreign(Vec<Vec<u8>>);
+
+impl Foreign {
+    fn active(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    /// A start tag; `true` when it is an HTML element.
+    fn start(&mut self, name: &[u8], self_closing: bool) -> bool {
+        if self.0.is_empty() {
+            let root = matches!(name.len(), 3 | 4)
+                && (name.eq_ignore_ascii_case(b"svg") || name.eq_ignore_ascii_case(b"math"));
+            if !root {
+                return true;
+            }
+        } else if breaks_out(name) {
+            self.0.clear();
+            return true;
+        }
+        if !self_closing {
+            self.0.push(name.to_ascii_lowercase());
+        }
+        false
+    }
+
+    /// An end tag: closes the innermost open foreign element of that name
+    /// and those inside it; any other (`</p>`, `</br>`, an HTML ancestor's)
+    /// ends the foreign content.
+    fn end(&mut self, name: &[u8]) {
+        if self.0.is_empty() {
+            return;
+        }
+        match self.0.iter().rposition(|n| n.eq_ignore_ascii_case(name)) {
+            Some(at) => self.0.truncate(at),
+            None => self.0.clear(),
+        }
+    }
+}
+
+/// HTML elements whose start tag ends foreign content (WHATWG "in foreign
+/// content"; `font` only with `color`, `face` or `size`, not modelled).
+fn breaks_out(name: &[u8]) -> bool {
+    const HTML: [&[u8]; 44] = [
+        b"b",
+        b"big",
+        b"blockquote",
+        b"body",
+        b"br",
+        b"center",
+        b"code",
+        b"dd",
+        b"div",
+        b"dl",
+        b"dt",
+        b"em",
+        b"embed",
+        b"h1",
+        b"h2",
+        b"h3",
+        b"h4",
+        b"h5",
+        b"h6",
+        b"head",
+        b"hr",
+        b"i",
+        b"img",
+        b"li",
+        b"listing",
+        b"menu",
+        b"meta",
+        b"nobr",
+        b"ol",
+        b"p",
+        b"pre",
+        b"ruby",
+        b"s",
+        b"small",
+        b"span",
+        b"strong",
+        b"strike",
+        b"sub",
+        b"sup",
+        b"table",
+        b"tt",
+        b"u",
+        b"ul",
+        b"var",
+    ];
+    HTML.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
 fn scan_raw(html: &str) -> Found<'_> {
     let b = html.as_bytes();
+    let mut foreign = Foreign::default();
     let mut f = Found {
         // about one link per 400 bytes of markup on the sites measured
         anchors: Vec::with_capacity(html.len() / 400),
@@ -216,6 +324,8 @@ fn scan_raw(html: &str) -> Found<'_> {
             b'!' => {
                 if b[i + 1..].starts_with(b"--") {
                     i = comment_end(b, i + 3);
+                } else if foreign.active() && b[i + 1..].starts_with(b"[CDATA[") {
+                    i = memmem::find(&b[i..], b"]]>").map_or(b.len(), |o| i + o + 3);
                 } else {
                     // doctype, CDATA outside foreign content, bogus comment
                     i = memchr(b'>', &b[i..]).map_or(b.len(), |o| i + o + 1);
@@ -230,6 +340,7 @@ fn scan_raw(html: &str) -> Found<'_> {
                         while e < b.len() && !is_space(b[e]) && !matches!(b[e], b'/' | b'>') {
                             e += 1;
                         }
+                        foreign.end(&b[n..e]);
                         match parse_attrs(html, e, false).end {
                             Some(end) => i = end,
                             None => break,
@@ -253,9 +364,10 @@ fn scan_raw(html: &str) -> Found<'_> {
                 let tag = parse_attrs(html, i, wanted);
                 let Some(end) = tag.end else { break };
                 i = end;
+                let html_element = foreign.start(name, tag.self_closing);
                 if wanted {
                     found_tag(&mut f, name, &tag);
-                } else if raw_text_element(name) {
+                } else if html_element && raw_text_element(name) {
                     if name.eq_ignore_ascii_case(b"plaintext") {
                         break;
                     }
