@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use crate::urls::join::Base;
@@ -35,25 +35,30 @@ static META_ROBOTS: LazyLock<Selector> =
 pub(super) fn links(doc: &Html, page: &Url) -> Vec<Link> {
     let base = doc
         .select(&BASE)
-        .next()
+        .find(|b| !within(b, &["noscript", "template"]))
         .and_then(|b| b.value().attr("href"));
     let page_nofollow = doc
         .select(&META_ROBOTS)
+        .filter(|m| !within(m, &["noscript", "template"]))
         .any(|m| is_robots_nofollow(m.value().attr("name"), m.value().attr("content")));
     // The scanner reads a `<noscript>` as raw text, as a browser running
     // scripts does; the DOM (`dom`) holds its elements, whose links stay
-    // out so both find the same.
+    // out so both find the same. A template's links count; its `<base>`
+    // and `<meta>` are not the document's.
     let anchors = doc
         .select(&ANCHORS)
-        .filter(|a| {
-            !a.ancestors().any(|n| {
-                n.value()
-                    .as_element()
-                    .is_some_and(|e| e.name() == "noscript")
-            })
-        })
+        .filter(|a| !within(a, &["noscript"]))
         .filter_map(|a| Some((a.value().attr("href")?, a.value().attr("rel"))));
     collect(page, base, page_nofollow, anchors)
+}
+
+/// Whether `el` is inside an HTML element named one of `names`.
+pub(super) fn within(el: &ElementRef, names: &[&str]) -> bool {
+    el.ancestors().any(|n| {
+        n.value().as_element().is_some_and(|e| {
+            e.name.ns == html5ever::ns!(html) && names.contains(&e.name())
+        })
+    })
 }
 
 /// Whether `<meta name=NAME content=CONTENT>` says `robots: nofollow`.
@@ -189,8 +194,9 @@ mod tests {
         let page = Url::parse("http://a.test/").unwrap();
         let doc = crate::extract::dom::parse(html, crate::extract::dom::Limits::default()).unwrap();
         let from_dom: Vec<String> = links(&doc, &page).into_iter().map(|l| l.url).collect();
-        let (_, scanned) = crate::extract::scan::scan(html, &page);
-        let from_scan: Vec<String> = scanned.into_iter().map(|l| l.url).collect();
+        let scanned = crate::extract::scan::scan(html, &page);
+        assert_eq!(scanned.unmodelled, None);
+        let from_scan: Vec<String> = scanned.links.into_iter().map(|l| l.url).collect();
         assert_eq!(from_dom, ["http://a.test/one", "http://a.test/two"]);
         assert_eq!(from_dom, from_scan);
     }

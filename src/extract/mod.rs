@@ -10,6 +10,8 @@
 //! depth, size and time (`dom`), and then title and links come from the DOM.
 
 mod content;
+#[cfg(test)]
+mod differential;
 mod dom;
 mod entities;
 mod links;
@@ -49,7 +51,16 @@ pub fn extract(
     limits: DomLimits,
 ) -> Result<Extracted, DomError> {
     if fields.is_empty() && !content.any() {
-        let (title, links) = scan::scan(html, url);
+        let scanned = scan::scan(html, url);
+        let (title, links) = match scanned.unmodelled {
+            None => (scanned.title, scanned.links),
+            // Markup the scanner does not model: the DOM reads the page;
+            // past its limits, the scan's best effort stands.
+            Some(_) => match dom::parse(html, limits) {
+                Ok(doc) => (title(&doc), links::links(&doc, url)),
+                Err(_) => (scanned.title, scanned.links),
+            },
+        };
         return Ok(Extracted {
             title,
             links,
@@ -63,6 +74,43 @@ pub fn extract(
         fields: select::fields(&doc, fields),
         content: content.any().then(|| content::content(&doc, url, content)),
     })
+}
+
+/// Whether the byte scanner and the DOM agree on `html` (the page at
+/// `page`): `Ok(None)` when the scanner read it and both found the same
+/// title and links, `Ok(Some(what))` when the scanner left it to the DOM
+/// (`what`: the markup it does not model), `Err` saying where they differ. The DOM
+/// is the reference. For the differential test (`differential`) and the
+/// `cargo fuzz` target in `fuzz/`; a crawl does not use it.
+#[doc(hidden)]
+pub fn compare_paths(html: &str, page: &Url) -> Result<Option<&'static str>, String> {
+    let scanned = scan::scan(html, page);
+    if scanned.unmodelled.is_some() {
+        return Ok(scanned.unmodelled);
+    }
+    let doc = dom::parse(html, DomLimits::default())
+        .map_err(|e| format!("the DOM was not built: {e:?}"))?;
+    let dom_title = title(&doc);
+    if scanned.title != dom_title {
+        return Err(format!(
+            "title: scanner {:?}, DOM {dom_title:?}",
+            scanned.title
+        ));
+    }
+    let dom_links = links::links(&doc, page);
+    if scanned.links != dom_links {
+        let show = |l: &[Link]| {
+            l.iter()
+                .map(|l| format!("{}{}", l.url, if l.nofollow { " (nofollow)" } else { "" }))
+                .collect::<Vec<_>>()
+        };
+        return Err(format!(
+            "links: scanner {:?}, DOM {:?}",
+            show(&scanned.links),
+            show(&dom_links)
+        ));
+    }
+    Ok(None)
 }
 
 /// `fields` for a page that was not parsed: null for `--select`, `[]` for `--select-all`.
@@ -84,10 +132,12 @@ fn title(doc: &Html) -> Option<String> {
     static TITLE: std::sync::LazyLock<Selector> =
         std::sync::LazyLock::new(|| parse_static("title"));
     // The document's title is its first `title` in the HTML namespace
-    // (HTML §3.1.3): an inline SVG icon's `<title>` is not.
-    let el = doc
-        .select(&TITLE)
-        .find(|t| t.value().name.ns == html5ever::ns!(html))?;
+    // (HTML §3.1.3): an inline SVG icon's `<title>` is not, nor one in a
+    // template's content; nor one in a `<noscript>`, text to a browser
+    // running scripts (as to the scanner).
+    let el = doc.select(&TITLE).find(|t| {
+        t.value().name.ns == html5ever::ns!(html) && !links::within(t, &["noscript", "template"])
+    })?;
     let text = collapse_whitespace(&el.text().collect::<String>());
     (!text.is_empty()).then_some(text)
 }

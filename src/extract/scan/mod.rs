@@ -1,0 +1,521 @@
+//! The fast path of extraction: title and links straight from the bytes of
+//! the page, without a DOM and without a general tokenizer. Used when no
+//! `--select` field or content needs a DOM.
+//!
+//! It follows the WHATWG tokenizer where links and titles depend on it
+//! (`tokens`): comments (`<!-- -->`, `<!…>`, `<?…>`) and end tags are
+//! skipped, quoted attribute values may hold `>`, tag and attribute names
+//! are ASCII case-insensitive, the first of two equal attributes wins, and
+//! the content of `script` (with its escaped states), `style`, `textarea`,
+//! `title` and the other raw-text elements runs to its own end tag, so a
+//! link inside a script or a comment is not a link here either (as in the
+//! DOM). Character references in attribute values and in the title are
+//! decoded (`entities`). From the tree builder it follows what decides
+//! which title and links a page has: SVG and MathML (`foreign`), the inert
+//! content of a `<template>` (its links count, its title, `<base>` and
+//! `<meta>` do not) and a `<noscript>`, read as a browser running scripts
+//! does.
+//!
+//! Where a page leaves the states it models — HTML inside an SVG or MathML
+//! integration point, a `<frameset>`, a `<noscript>` whose content is more
+//! than balanced markup without links — the scan says so (`exact` false)
+//! and `extract` builds the DOM instead. A differential test
+//! (`differential`) holds the scanner to the DOM on generated pages.
+//!
+//! Most of a page is text between tags, crossed with `memchr`; only tags are
+//! looked at byte by byte, and only `a`, `area`, `base`, `meta` and `title`
+//! allocate.
+
+mod foreign;
+mod tokens;
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memmem};
+use url::Url;
+
+use super::entities::decode;
+use super::links::{self, Link};
+use foreign::{Foreign, Start};
+use tokens::{Tag, comment_end, find_end_tag, is_space, parse_attrs, raw_text_element, script_end};
+
+/// What a scan found.
+pub(super) struct Scanned {
+    pub title: Option<String>,
+    pub links: Vec<Link>,
+    /// `None` when the page stayed in the states the scanner models; else
+    /// what it met first, and the title and links are a best effort.
+    pub unmodelled: Option<&'static str>,
+}
+
+/// What the scan yields before links are resolved.
+#[derive(Default)]
+struct Found<'a> {
+    title: Option<Cow<'a, str>>,
+    base: Option<Cow<'a, str>>,
+    page_nofollow: bool,
+    anchors: Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>,
+    unmodelled: Option<&'static str>,
+}
+
+impl Found<'_> {
+    fn unmodelled(&mut self, what: &'static str) {
+        self.unmodelled.get_or_insert(what);
+    }
+}
+
+/// Title and links of `html`, the page at `page`.
+pub(super) fn scan(html: &str, page: &Url) -> Scanned {
+    let f = Scanner::new(html).run();
+    let title = f
+        .title
+        .map(|t| super::collapse_whitespace(&t))
+        .filter(|t| !t.is_empty());
+    let anchors = f.anchors.iter().map(|(h, r)| (h.as_ref(), r.as_deref()));
+    let links = links::collect(page, f.base.as_deref(), f.page_nofollow, anchors);
+    Scanned {
+        title,
+        links,
+        unmodelled: f.unmodelled,
+    }
+}
+
+/// The content of a `<noscript>`: text to a browser running scripts, so
+/// nothing in it counts. The DOM (built with scripts off) holds it as
+/// elements, so the scanner reads it as markup too, and it must be markup
+/// both agree on: balanced elements, no link, title or `<base>`, nothing
+/// that runs past its end tag.
+struct Noscript {
+    /// Offset of its `</noscript`, or the end of the page.
+    end: usize,
+    /// Opened before the body: the DOM ends it at the first element that
+    /// does not belong in a head, so a link or title in it is the page's.
+    in_head: bool,
+    /// Elements opened inside it and not yet closed.
+    open: Vec<Vec<u8>>,
+    /// A tag in it may have ended it in the DOM (`<div>` ends a `<p>` open
+    /// around it, `</p>` that `<p>`): what follows may be outside it there.
+    maybe_ended: bool,
+    /// A link, title or `<base>` is in it.
+    link: bool,
+    /// A `<meta>` is in it (in the head the DOM keeps one in it).
+    meta: bool,
+}
+
+impl Noscript {
+    /// Whether the scanner and the DOM may see its content differently.
+    fn uncertain(&self) -> bool {
+        self.in_head && self.link || self.maybe_ended && (self.link || self.meta)
+    }
+}
+
+/// Start tags that may end an element open around them: they close a `<p>`
+/// (WHATWG "in body"), an `<a>`, `<button>`, `<nobr>`, `<select>` or ruby
+/// element.
+fn ends_around(name: &[u8]) -> bool {
+    const ENDS: [&[u8]; 45] = [
+        b"a", b"address", b"article", b"aside", b"blockquote", b"button", b"center", b"dd",
+        b"details", b"dialog", b"dir", b"div", b"dl", b"dt", b"fieldset", b"figcaption",
+        b"figure", b"footer", b"form", b"h1", b"h2", b"h3", b"h4", b"h5", b"h6", b"header",
+        b"hgroup", b"hr", b"li", b"listing", b"main", b"menu", b"nav", b"nobr", b"ol", b"p",
+        b"plaintext", b"pre", b"rb", b"rtc", b"search", b"section", b"select", b"summary",
+        b"table",
+    ];
+    ENDS.iter().any(|e| e.eq_ignore_ascii_case(name))
+        || [&b"ul"[..], b"xmp", b"rp", b"rt"]
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(name))
+}
+
+/// Elements with no content and no end tag.
+fn void(name: &[u8]) -> bool {
+    const VOID: [&[u8]; 18] = [
+        b"area", b"base", b"basefont", b"bgsound", b"br", b"col", b"embed", b"frame", b"hr",
+        b"img", b"input", b"keygen", b"link", b"meta", b"param", b"source", b"track", b"wbr",
+    ];
+    VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
+}
+
+struct Scanner<'a> {
+    html: &'a str,
+    b: &'a [u8],
+    i: usize,
+    f: Found<'a>,
+    foreign: Foreign,
+    /// `<template>` elements open: their content is inert.
+    templates: usize,
+    noscript: Option<Noscript>,
+    /// The tree builder is past the head: a body element or text was seen.
+    in_body: bool,
+}
+
+/// Elements the tree builder keeps in the head, or that do not end it.
+fn head_element(name: &[u8]) -> bool {
+    const HEAD: [&[u8]; 13] = [
+        b"base", b"basefont", b"bgsound", b"head", b"html", b"link", b"meta", b"noframes",
+        b"noscript", b"script", b"style", b"template", b"title",
+    ];
+    HEAD.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+impl<'a> Scanner<'a> {
+    fn new(html: &'a str) -> Self {
+        Scanner {
+            html,
+            b: html.as_bytes(),
+            // a byte order mark is not text: the tokenizer drops it
+            i: if html.starts_with('\u{feff}') { 3 } else { 0 },
+            f: Found {
+                // about one link per 400 bytes of markup on the sites measured
+                anchors: Vec::with_capacity(html.len() / 400),
+                ..Found::default()
+            },
+            foreign: Foreign::default(),
+            templates: 0,
+            noscript: None,
+            in_body: false,
+        }
+    }
+
+    fn run(mut self) -> Found<'a> {
+        let b = self.b;
+        while let Some(off) = memchr(b'<', &b[self.i..]) {
+            let lt = self.i + off;
+            if !self.in_body
+                && self.templates == 0
+                && !b[self.i..lt].iter().all(|&c| is_space(c))
+            {
+                self.in_body = true; // text ends the head
+                if let Some(ns) = &mut self.noscript {
+                    ns.maybe_ended = true;
+                }
+            }
+            self.i = lt + 1;
+            if self.noscript.as_ref().is_some_and(|n| lt >= n.end) {
+                self.noscript_ends(lt);
+            }
+            let Some(&c) = b.get(self.i) else { break };
+            let more = match c {
+                b'!' => {
+                    self.markup_declaration();
+                    true
+                }
+                b'?' => {
+                    self.i = self.skip_past(b'>', self.i);
+                    true
+                }
+                b'/' => self.end_tag(),
+                c if c.is_ascii_alphabetic() => self.start_tag(),
+                _ => true, // a `<` that starts no tag is text
+            };
+            if !more {
+                break;
+            }
+        }
+        if self.noscript.as_ref().is_some_and(|n| n.end < b.len()) {
+            // the page ended inside something that began in the `<noscript>`
+            self.f.unmodelled("markup running past a </noscript>");
+        }
+        self.f
+    }
+
+    /// Offset just after the next `byte` at or after `from`, or the end.
+    fn skip_past(&self, byte: u8, from: usize) -> usize {
+        memchr(byte, &self.b[from..]).map_or(self.b.len(), |o| from + o + 1)
+    }
+
+    /// `<!`: a comment, a CDATA section in foreign content, or a doctype or
+    /// bogus comment up to the next `>`.
+    fn markup_declaration(&mut self) {
+        let (b, i) = (self.b, self.i);
+        if b[i + 1..].starts_with(b"--") {
+            self.i = comment_end(b, i + 3);
+        } else if self.foreign.active() && b[i + 1..].starts_with(b"[CDATA[") {
+            self.i = memmem::find(&b[i..], b"]]>").map_or(b.len(), |o| i + o + 3);
+        } else {
+            self.i = self.skip_past(b'>', i);
+        }
+    }
+
+    /// `</`: an end tag, `</>` (nothing) or a bogus comment. `false` when
+    /// the page ends in it.
+    fn end_tag(&mut self) -> bool {
+        let b = self.b;
+        let n = self.i + 1;
+        match b.get(n) {
+            Some(c) if c.is_ascii_alphabetic() => {
+                let e = name_end(b, n);
+                let name = &b[n..e];
+                if self.foreign.active() {
+                    if !self.foreign.end(name) {
+                        self.f.unmodelled("an end tag closing no open SVG or MathML element");
+                    }
+                } else {
+                    self.html_end_tag(name);
+                }
+                match parse_attrs(self.html, e, false).end {
+                    Some(end) => self.i = end,
+                    None => return false,
+                }
+            }
+            Some(b'>') => self.i = n + 1,
+            Some(_) => self.i = self.skip_past(b'>', n),
+            None => return false,
+        }
+        true
+    }
+
+    fn html_end_tag(&mut self, name: &[u8]) {
+        if self.templates == 0
+            && [&b"head"[..], b"body", b"html", b"br"]
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name))
+        {
+            self.in_body = true;
+        }
+        if name.eq_ignore_ascii_case(b"template") {
+            self.templates = self.templates.saturating_sub(1);
+        }
+        if let Some(ns) = &mut self.noscript {
+            match ns.open.iter().rposition(|n| n.eq_ignore_ascii_case(name)) {
+                Some(at) if at + 1 == ns.open.len() => {
+                    ns.open.pop();
+                }
+                // misnested: the tree builder's adoption agency or implied
+                // end tags decide what stays open
+                Some(_) => self.f.unmodelled("misnested tags in a <noscript>"),
+                // `</p>`, `</div>`, `</a>`… of an element open around the
+                // `<noscript>` end it in the DOM
+                None => ns.maybe_ended = true,
+            }
+            if ns.uncertain() {
+                self.f.unmodelled("a link, title or <base> in a <noscript> the DOM may end early");
+            }
+        }
+    }
+
+    /// A `<` at or past the end of the `<noscript>` being read.
+    fn noscript_ends(&mut self, lt: usize) {
+        if let Some(ns) = self.noscript.take()
+            && (lt > ns.end || !ns.open.is_empty() || self.foreign.active())
+        {
+            self.f.unmodelled("markup running past a </noscript>");
+        }
+    }
+
+    /// `<` and a letter: a start tag. `false` when the page ends in it or
+    /// the rest of it is text (`<plaintext>`, a raw-text element left open).
+    fn start_tag(&mut self) -> bool {
+        let (b, html) = (self.b, self.html);
+        let start = self.i;
+        let e = name_end(b, start);
+        let name = &b[start..e];
+        let wanted = matches!(name.len(), 1 | 4 | 5)
+            && [&b"a"[..], b"area", b"base", b"meta", b"title"]
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(name));
+        let tag = parse_attrs(html, e, wanted || self.foreign.needs_attrs(name));
+        let Some(end) = tag.end else { return false };
+        self.i = end;
+        if !self.in_body && self.templates == 0 && !head_element(name) {
+            self.in_body = true;
+        }
+        let kind = self.foreign.start(name, &tag);
+        if kind == Start::Unmodelled {
+            self.f.unmodelled("HTML inside an SVG or MathML integration point");
+        }
+        if let Some(ns) = &mut self.noscript {
+            if kind != Start::Foreign {
+                if !void(name) {
+                    ns.open.push(name.to_ascii_lowercase());
+                }
+                ns.maybe_ended |= if ns.in_head {
+                    !head_element(name)
+                } else {
+                    ends_around(name)
+                };
+            }
+            let meta = name.eq_ignore_ascii_case(b"meta");
+            ns.link |= wanted && !meta;
+            ns.meta |= meta;
+            if ns.uncertain() {
+                self.f.unmodelled("a link, title or <base> in a <noscript> the DOM may end early");
+            }
+        }
+        if kind == Start::Foreign {
+            if wanted {
+                self.found_tag(name, &tag);
+            }
+            return true;
+        }
+        if wanted {
+            self.found_tag(name, &tag);
+        }
+        self.html_start_tag(name)
+    }
+
+    /// What an HTML start tag does to the state of the scan.
+    fn html_start_tag(&mut self, name: &[u8]) -> bool {
+        let b = self.b;
+        if name.eq_ignore_ascii_case(b"template") {
+            self.templates += 1;
+        } else if name.eq_ignore_ascii_case(b"frameset") {
+            self.f.unmodelled("a <frameset>");
+        } else if name.eq_ignore_ascii_case(b"noscript") {
+            if self.noscript.is_some() {
+                return true; // one in another: an element of the outer one's markup
+            }
+            let end = find_end_tag(b, self.i, b"noscript").unwrap_or(b.len());
+            self.noscript = Some(Noscript {
+                end,
+                // in a template's content the tree builder is "in body"
+                in_head: !self.in_body && self.templates == 0,
+                open: Vec::new(),
+                maybe_ended: false,
+                link: false,
+                meta: false,
+            });
+        } else if raw_text_element(name) {
+            if name.eq_ignore_ascii_case(b"plaintext") {
+                return false;
+            }
+            let close = if name.eq_ignore_ascii_case(b"script") {
+                script_end(b, self.i)
+            } else {
+                find_end_tag(b, self.i, name)
+            };
+            if name.eq_ignore_ascii_case(b"title") && self.f.title.is_none() && self.counts() {
+                self.f.title = Some(decode(&self.html[self.i..close.unwrap_or(b.len())], false));
+            }
+            match close {
+                Some(p) => self.i = p,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Whether a title, `<base>` or `<meta>` here is the document's: not in
+    /// a template's content or a `<noscript>`.
+    fn counts(&self) -> bool {
+        self.templates == 0 && self.noscript.is_none()
+    }
+
+    /// Records what an `a`, `area`, `base`, `meta` or `title` start tag
+    /// says; in a `<noscript>` nothing.
+    fn found_tag(&mut self, name: &[u8], tag: &Tag<'a>) {
+        let f = &mut self.f;
+        let hidden = self.noscript.is_some();
+        let inert = self.templates > 0 || hidden;
+        match name.len() {
+            4 if name.eq_ignore_ascii_case(b"base") => {
+                if f.base.is_none() && !inert {
+                    f.base = tag.get("href").map(|h| decode(h, true));
+                }
+            }
+            4 if name.eq_ignore_ascii_case(b"meta") => {
+                let name = tag.get("name").map(|v| decode(v, true));
+                let content = tag.get("content").map(|v| decode(v, true));
+                if !inert && links::is_robots_nofollow(name.as_deref(), content.as_deref()) {
+                    f.page_nofollow = true;
+                }
+            }
+            5 => {} // a title: its content is read as raw text
+            _ if hidden => {}
+            _ => {
+                if let Some(href) = tag.get("href") {
+                    let rel = tag.get("rel").map(|r| decode(r, true));
+                    f.anchors.push((decode(href, true), rel));
+                }
+            }
+        }
+    }
+}
+
+/// End of a tag name starting at `from`.
+fn name_end(b: &[u8], from: usize) -> usize {
+    let mut e = from;
+    while e < b.len() && !is_space(b[e]) && !matches!(b[e], b'/' | b'>') {
+        e += 1;
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_raw(html: &str) -> Found<'_> {
+        Scanner::new(html).run()
+    }
+
+    fn hrefs(html: &str) -> Vec<String> {
+        scan_raw(html)
+            .anchors
+            .into_iter()
+            .map(|(h, _)| h.into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn tags_attributes_and_quotes() {
+        assert_eq!(
+            hrefs(r#"<A HREF="/a">x</A><a title='x > y' href='/b'><a href=/c>"#),
+            ["/a", "/b", "/c"]
+        );
+        assert_eq!(hrefs(r#"<a href="/first" href="/second">"#), ["/first"]);
+        assert_eq!(
+            hrefs(r#"<a id="x"href="/glued"><a/href="/slash">"#),
+            ["/glued", "/slash"]
+        );
+        assert_eq!(hrefs("<a\nhref\n=\n\"/spaced\"\n>"), ["/spaced"]);
+        assert_eq!(
+            hrefs(r#"<a href="/x?a=1&amp;b=2&copy=3">"#),
+            ["/x?a=1&b=2&copy=3"]
+        );
+        assert_eq!(
+            hrefs(r#"<abbr href="/no"><areas href="/no"><a href="/yes">"#),
+            ["/yes"]
+        );
+        assert!(hrefs(r#"<a href="/unterminated"#).is_empty());
+        assert!(hrefs("< a href=/text>").is_empty());
+    }
+
+    #[test]
+    fn comments_and_raw_text_hide_links() {
+        let html = r#"<!-- <a href="/c1"> --><!--><a href="/after-empty-comment">
+            <!-- x --!><a href="/after-bang-comment"><!doctype html><?php echo '<a href="/x">' ?>
+            <script>document.write('<a href="/s">')</script><a href="/after-script">
+            <SCRIPT>"</scriptx><a href='/s2'>"</SCRIPT ><style>a{}</style><a href="/end">"#;
+        assert_eq!(
+            hrefs(html),
+            [
+                "/after-empty-comment",
+                "/after-bang-comment",
+                "/after-script",
+                "/end"
+            ]
+        );
+        assert!(hrefs("<!-- never closed <a href=/x>").is_empty());
+        assert!(hrefs("<plaintext><a href=/x>").is_empty());
+        assert_eq!(hrefs("</div class='>'><a href=/x>"), ["/x"]);
+    }
+
+    #[test]
+    fn title_is_the_first_and_decoded() {
+        let t = |html: &str| scan_raw(html).title.map(Cow::into_owned);
+        assert_eq!(
+            t("<title>A &lt;b&gt; &amp;amp</title>").as_deref(),
+            Some("A <b> &amp")
+        );
+        assert_eq!(
+            t("<TITLE>one</TITLE><title>two</title>").as_deref(),
+            Some("one")
+        );
+        assert_eq!(
+            t("<title>open <a href=/x>").as_deref(),
+            Some("open <a href=/x>")
+        );
+        assert_eq!(t("<p>none"), None);
+    }
+}
