@@ -146,8 +146,8 @@ fn mutate(rng: &mut fastrand::Rng, html: &mut String) {
     }
 }
 
-/// The fixture site's HTML pages, read as text.
-fn corpus() -> Vec<String> {
+/// The HTML pages under `dir`, read as text.
+fn pages_under(dir: &Path) -> Vec<String> {
     fn walk(dir: &Path, out: &mut Vec<String>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -157,19 +157,49 @@ fn corpus() -> Vec<String> {
         for p in entries {
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "html") {
+            } else if p.extension().is_some_and(|e| e == "html" || e == "htm") {
                 let bytes = std::fs::read(&p).unwrap();
                 out.push(String::from_utf8_lossy(&bytes).into_owned());
             }
         }
     }
     let mut out = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/site"),
-        &mut out,
-    );
+    walk(dir, &mut out);
+    out
+}
+
+/// The fixture site's HTML pages.
+fn corpus() -> Vec<String> {
+    let out = pages_under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/site"));
     assert!(out.len() >= 30, "fixture pages: {}", out.len());
     out
+}
+
+/// The same comparison on real pages: every HTML file under
+/// `TRAWL_DIFF_DIR` (a mirror, a web archive's pages), as they are.
+/// `cargo test --lib -- --ignored pages_in_a_directory --nocapture`.
+#[test]
+#[ignore = "needs TRAWL_DIFF_DIR"]
+fn scanner_and_dom_agree_on_the_pages_in_a_directory() {
+    let dir = std::env::var("TRAWL_DIFF_DIR").expect("TRAWL_DIFF_DIR: a directory of HTML pages");
+    let pages = pages_under(Path::new(&dir));
+    let page_url = Url::parse("http://a.test/dir/page.html").unwrap();
+    let mut to_dom = std::collections::BTreeMap::<&str, usize>::new();
+    let mut failures = Vec::new();
+    for (n, html) in pages.iter().enumerate() {
+        match super::compare_paths(html, &page_url) {
+            Ok(None) => {}
+            Ok(Some(what)) => *to_dom.entry(what).or_default() += 1,
+            Err(why) => failures.push(format!("page {n}: {why}")),
+        }
+    }
+    eprintln!(
+        "{} pages: {} disagree; left to the DOM, {}: {to_dom:#?}",
+        pages.len(),
+        failures.len(),
+        to_dom.values().sum::<usize>()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -27,6 +27,7 @@
 //! allocate.
 
 mod foreign;
+mod noscript;
 mod tokens;
 
 use std::borrow::Cow;
@@ -37,6 +38,7 @@ use url::Url;
 use super::entities::decode;
 use super::links::{self, Link};
 use foreign::{Foreign, Start};
+use noscript::{Around, Noscript};
 use tokens::{Tag, comment_end, find_end_tag, is_space, parse_attrs, raw_text_element, script_end};
 
 /// What a scan found.
@@ -80,62 +82,6 @@ pub(super) fn scan(html: &str, page: &Url) -> Scanned {
     }
 }
 
-/// The content of a `<noscript>`: text to a browser running scripts, so
-/// nothing in it counts. The DOM (built with scripts off) holds it as
-/// elements, so the scanner reads it as markup too, and it must be markup
-/// both agree on: balanced elements, no link, title or `<base>`, nothing
-/// that runs past its end tag.
-struct Noscript {
-    /// Offset of its `</noscript`, or the end of the page.
-    end: usize,
-    /// Opened before the body: the DOM ends it at the first element that
-    /// does not belong in a head, so a link or title in it is the page's.
-    in_head: bool,
-    /// Elements opened inside it and not yet closed.
-    open: Vec<Vec<u8>>,
-    /// A tag in it may have ended it in the DOM (`<div>` ends a `<p>` open
-    /// around it, `</p>` that `<p>`): what follows may be outside it there.
-    maybe_ended: bool,
-    /// A link, title or `<base>` is in it.
-    link: bool,
-    /// A `<meta>` is in it (in the head the DOM keeps one in it).
-    meta: bool,
-}
-
-impl Noscript {
-    /// Whether the scanner and the DOM may see its content differently.
-    fn uncertain(&self) -> bool {
-        self.in_head && self.link || self.maybe_ended && (self.link || self.meta)
-    }
-}
-
-/// Start tags that may end an element open around them: they close a `<p>`
-/// (WHATWG "in body"), an `<a>`, `<button>`, `<nobr>`, `<select>` or ruby
-/// element.
-fn ends_around(name: &[u8]) -> bool {
-    const ENDS: [&[u8]; 45] = [
-        b"a", b"address", b"article", b"aside", b"blockquote", b"button", b"center", b"dd",
-        b"details", b"dialog", b"dir", b"div", b"dl", b"dt", b"fieldset", b"figcaption",
-        b"figure", b"footer", b"form", b"h1", b"h2", b"h3", b"h4", b"h5", b"h6", b"header",
-        b"hgroup", b"hr", b"li", b"listing", b"main", b"menu", b"nav", b"nobr", b"ol", b"p",
-        b"plaintext", b"pre", b"rb", b"rtc", b"search", b"section", b"select", b"summary",
-        b"table",
-    ];
-    ENDS.iter().any(|e| e.eq_ignore_ascii_case(name))
-        || [&b"ul"[..], b"xmp", b"rp", b"rt"]
-            .iter()
-            .any(|e| e.eq_ignore_ascii_case(name))
-}
-
-/// Elements with no content and no end tag.
-fn void(name: &[u8]) -> bool {
-    const VOID: [&[u8]; 18] = [
-        b"area", b"base", b"basefont", b"bgsound", b"br", b"col", b"embed", b"frame", b"hr",
-        b"img", b"input", b"keygen", b"link", b"meta", b"param", b"source", b"track", b"wbr",
-    ];
-    VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
-}
-
 struct Scanner<'a> {
     html: &'a str,
     b: &'a [u8],
@@ -147,6 +93,8 @@ struct Scanner<'a> {
     noscript: Option<Noscript>,
     /// The tree builder is past the head: a body element or text was seen.
     in_body: bool,
+    /// `<p>` and `<a>` open, outside a `<noscript>`.
+    around: Around,
 }
 
 /// Elements the tree builder keeps in the head, or that do not end it.
@@ -174,6 +122,7 @@ impl<'a> Scanner<'a> {
             templates: 0,
             noscript: None,
             in_body: false,
+            around: Around::default(),
         }
     }
 
@@ -187,7 +136,7 @@ impl<'a> Scanner<'a> {
             {
                 self.in_body = true; // text ends the head
                 if let Some(ns) = &mut self.noscript {
-                    ns.maybe_ended = true;
+                    ns.text_in_head();
                 }
             }
             self.i = lt + 1;
@@ -276,28 +225,21 @@ impl<'a> Scanner<'a> {
         if name.eq_ignore_ascii_case(b"template") {
             self.templates = self.templates.saturating_sub(1);
         }
-        if let Some(ns) = &mut self.noscript {
-            match ns.open.iter().rposition(|n| n.eq_ignore_ascii_case(name)) {
-                Some(at) if at + 1 == ns.open.len() => {
-                    ns.open.pop();
+        match &mut self.noscript {
+            Some(ns) => {
+                ns.end_tag(name);
+                if let Some(why) = ns.uncertain() {
+                    self.f.unmodelled(why);
                 }
-                // misnested: the tree builder's adoption agency or implied
-                // end tags decide what stays open
-                Some(_) => self.f.unmodelled("misnested tags in a <noscript>"),
-                // `</p>`, `</div>`, `</a>`… of an element open around the
-                // `<noscript>` end it in the DOM
-                None => ns.maybe_ended = true,
             }
-            if ns.uncertain() {
-                self.f.unmodelled("a link, title or <base> in a <noscript> the DOM may end early");
-            }
+            None => self.around.end(name),
         }
     }
 
     /// A `<` at or past the end of the `<noscript>` being read.
     fn noscript_ends(&mut self, lt: usize) {
         if let Some(ns) = self.noscript.take()
-            && (lt > ns.end || !ns.open.is_empty() || self.foreign.active())
+            && (lt > ns.end || !ns.closes() || self.foreign.active())
         {
             self.f.unmodelled("markup running past a </noscript>");
         }
@@ -324,23 +266,15 @@ impl<'a> Scanner<'a> {
         if kind == Start::Unmodelled {
             self.f.unmodelled("HTML inside an SVG or MathML integration point");
         }
-        if let Some(ns) = &mut self.noscript {
-            if kind != Start::Foreign {
-                if !void(name) {
-                    ns.open.push(name.to_ascii_lowercase());
+        match &mut self.noscript {
+            Some(ns) => {
+                ns.start(name, kind != Start::Foreign, wanted);
+                if let Some(why) = ns.uncertain() {
+                    self.f.unmodelled(why);
                 }
-                ns.maybe_ended |= if ns.in_head {
-                    !head_element(name)
-                } else {
-                    ends_around(name)
-                };
             }
-            let meta = name.eq_ignore_ascii_case(b"meta");
-            ns.link |= wanted && !meta;
-            ns.meta |= meta;
-            if ns.uncertain() {
-                self.f.unmodelled("a link, title or <base> in a <noscript> the DOM may end early");
-            }
+            None if kind != Start::Foreign => self.around.start(name),
+            None => {}
         }
         if kind == Start::Foreign {
             if wanted {
@@ -366,15 +300,9 @@ impl<'a> Scanner<'a> {
                 return true; // one in another: an element of the outer one's markup
             }
             let end = find_end_tag(b, self.i, b"noscript").unwrap_or(b.len());
-            self.noscript = Some(Noscript {
-                end,
-                // in a template's content the tree builder is "in body"
-                in_head: !self.in_body && self.templates == 0,
-                open: Vec::new(),
-                maybe_ended: false,
-                link: false,
-                meta: false,
-            });
+            // in a template's content the tree builder is "in body"
+            let in_head = !self.in_body && self.templates == 0;
+            self.noscript = Some(Noscript::new(end, in_head, self.around));
         } else if raw_text_element(name) {
             if name.eq_ignore_ascii_case(b"plaintext") {
                 return false;
