@@ -12,6 +12,8 @@ use std::path::Path;
 
 use url::Url;
 
+use super::Comparison;
+
 /// Cases of one `cargo test` run (about a second); `TRAWL_DIFF_CASES`
 /// asks for more.
 const CASES: u64 = 40_000;
@@ -186,15 +188,17 @@ fn scanner_and_dom_agree_on_the_pages_in_a_directory() {
     let page_url = Url::parse("http://a.test/dir/page.html").unwrap();
     let mut to_dom = std::collections::BTreeMap::<&str, usize>::new();
     let mut failures = Vec::new();
+    let mut no_dom = 0;
     for (n, html) in pages.iter().enumerate() {
         match super::compare_paths(html, &page_url) {
-            Ok(None) => {}
-            Ok(Some(what)) => *to_dom.entry(what).or_default() += 1,
+            Ok(Comparison::Same) => {}
+            Ok(Comparison::LeftToDom(what)) => *to_dom.entry(what).or_default() += 1,
+            Ok(Comparison::NoDom(_)) => no_dom += 1,
             Err(why) => failures.push(format!("page {n}: {why}")),
         }
     }
     eprintln!(
-        "{} pages: {} disagree; left to the DOM, {}: {to_dom:#?}",
+        "{} pages: {} disagree, {no_dom} past the DOM's limits; left to the DOM, {}: {to_dom:#?}",
         pages.len(),
         failures.len(),
         to_dom.values().sum::<usize>()
@@ -215,8 +219,9 @@ fn scanner_and_dom_agree_on_generated_pages() {
     for seed in 0..cases {
         let html = page(seed, &corpus);
         match super::compare_paths(&html, &page_url) {
-            Ok(None) => {}
-            Ok(Some(what)) => *to_dom.entry(what).or_default() += 1,
+            Ok(Comparison::Same) => {}
+            Ok(Comparison::LeftToDom(what)) => *to_dom.entry(what).or_default() += 1,
+            Ok(Comparison::NoDom(e)) => failures.push(format!("seed {seed}: no DOM: {e:?}")),
             Err(why) => failures.push(format!("seed {seed}: {why}\n  page: {html:?}")),
         }
     }
@@ -237,4 +242,150 @@ fn scanner_and_dom_agree_on_generated_pages() {
         failures.len(),
         failures[..failures.len().min(5)].join("\n")
     );
+}
+
+/// A disagreement the differential test found, kept: the page, whether the
+/// scanner reads it (or leaves it to the DOM), and what both must answer.
+struct Regression {
+    name: &'static str,
+    html: &'static str,
+    scanner_reads: bool,
+    title: Option<&'static str>,
+    links: &'static [&'static str],
+}
+
+const REGRESSIONS: &[Regression] = &[
+    Regression {
+        name: "a </title at the end of the page is text",
+        html: "<title>Se<b>cond</TITLE",
+        scanner_reads: true,
+        title: Some("Se<b>cond</TITLE"),
+        links: &[],
+    },
+    Regression {
+        name: "a script's escaped states: <!-- <script> hides </script>",
+        html: r#"<script><!-- document.write("<script>x</script>") --></script><a href="/after">a</a><script><!-- </script><a href="/after-escaped">b</a>"#,
+        scanner_reads: true,
+        title: None,
+        links: &["http://a.test/after", "http://a.test/after-escaped"],
+    },
+    Regression {
+        name: "a script's double-escaped part does not end at </script>",
+        html: r#"<script><!--<script></script><a href="/in-script">--></script><a href="/out">o</a>"#,
+        scanner_reads: true,
+        title: None,
+        links: &["http://a.test/out"],
+    },
+    Regression {
+        name: "a title in a MathML text integration point is HTML",
+        html: "<math><mi>x</mi><mo>=<title>Inserted</title></mo></math>",
+        scanner_reads: false,
+        title: Some("Inserted"),
+        links: &[],
+    },
+    Regression {
+        name: "HTML in an SVG foreignObject",
+        html: r#"<svg><foreignObject><p>html <a href="/fo">inside</a></p></foreignObject></svg>"#,
+        scanner_reads: false,
+        title: None,
+        links: &["http://a.test/fo"],
+    },
+    Regression {
+        name: "an end tag closing no open SVG element leaves the SVG open",
+        html: "<svg><g></title4><title>Icon</title></g></svg>",
+        scanner_reads: false,
+        title: None,
+        links: &[],
+    },
+    Regression {
+        name: "a noscript in the body hides its links",
+        html: r#"<body><p>x</p><noscript><a href="/in-noscript"><img src="/i"></a></noscript><a href="/after">a</a>"#,
+        scanner_reads: true,
+        title: None,
+        links: &["http://a.test/after"],
+    },
+    Regression {
+        name: "a noscript in the head ends at its first body element",
+        html: r#"<head><noscript><a href="/out-of-head">x</a></noscript></head>"#,
+        scanner_reads: false,
+        title: None,
+        links: &["http://a.test/out-of-head"],
+    },
+    Regression {
+        name: "a noscript in the head keeps its meta",
+        html: r#"<head><noscript><meta name="robots" content="nofollow"><style>x</style></noscript></head><a href="/a">a</a>"#,
+        scanner_reads: true,
+        title: None,
+        links: &["http://a.test/a"],
+    },
+    Regression {
+        name: "a </p> ends the noscript inside that p",
+        html: r#"<p>Serve<noscript>d</p><p><a href="/">Home</a></p>"#,
+        scanner_reads: false,
+        title: None,
+        links: &["http://a.test/"],
+    },
+    Regression {
+        name: "an element left open in a noscript makes </noscript> nothing",
+        html: r#"<body><noscript><div></noscript><a href="/hidden">h</a>"#,
+        scanner_reads: false,
+        title: None,
+        links: &[],
+    },
+    Regression {
+        name: "a <table> in a noscript in a table ends both (cargo fuzz)",
+        html: "<table><noscript><table><title>o",
+        scanner_reads: false,
+        title: Some("o"),
+        links: &[],
+    },
+    Regression {
+        name: "a byte order mark is not text in the head",
+        html: "\u{feff}<noscript><link rel=x></noscript><title>BOM</title>",
+        scanner_reads: true,
+        title: Some("BOM"),
+        links: &[],
+    },
+    Regression {
+        name: "an SVG element named noscript hides nothing",
+        html: r#"<svg><noscript><a href="/svg-a">s</a></noscript></svg>"#,
+        scanner_reads: true,
+        title: None,
+        links: &["http://a.test/svg-a"],
+    },
+    Regression {
+        name: "a template's links count, its title, base and meta do not",
+        html: r#"<template><a href="/in-template">t</a><title>T</title><base href="/b/"><meta name=robots content=nofollow></template><a href="x">x</a>"#,
+        scanner_reads: true,
+        title: None,
+        links: &["http://a.test/in-template", "http://a.test/dir/x"],
+    },
+    Regression {
+        name: "a frameset is the DOM's",
+        html: r#"<frameset><frame src="/f"></frameset><a href="/lost">l</a>"#,
+        scanner_reads: false,
+        title: None,
+        links: &[],
+    },
+];
+
+#[test]
+fn regressions() {
+    use super::{ContentOpts, DomLimits, extract};
+    let page_url = Url::parse("http://a.test/dir/page.html").unwrap();
+    for r in REGRESSIONS {
+        let compared = super::compare_paths(r.html, &page_url)
+            .unwrap_or_else(|why| panic!("{}: {why}", r.name));
+        assert_eq!(
+            compared == Comparison::Same,
+            r.scanner_reads,
+            "{}: {compared:?}",
+            r.name
+        );
+        let got = extract(r.html, &page_url, &[], ContentOpts::default(), DomLimits::default())
+            .unwrap();
+        assert_eq!(got.title.as_deref(), r.title, "{}", r.name);
+        let links: Vec<&str> = got.links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(links, r.links, "{}", r.name);
+    }
 }

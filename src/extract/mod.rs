@@ -76,20 +76,32 @@ pub fn extract(
     })
 }
 
-/// Whether the byte scanner and the DOM agree on `html` (the page at
-/// `page`): `Ok(None)` when the scanner read it and both found the same
-/// title and links, `Ok(Some(what))` when the scanner left it to the DOM
-/// (`what`: the markup it does not model), `Err` saying where they differ. The DOM
-/// is the reference. For the differential test (`differential`) and the
-/// `cargo fuzz` target in `fuzz/`; a crawl does not use it.
+/// How the byte scanner's reading of a page compares with the DOM's.
 #[doc(hidden)]
-pub fn compare_paths(html: &str, page: &Url) -> Result<Option<&'static str>, String> {
+#[derive(Debug, PartialEq)]
+pub enum Comparison {
+    /// The scanner read it; both found the same title and links.
+    Same,
+    /// The scanner left it to the DOM: markup it does not model.
+    LeftToDom(&'static str),
+    /// The DOM could not be built (past its limits): nothing to compare.
+    NoDom(DomError),
+}
+
+/// Compares the byte scanner with the DOM on `html` (the page at `page`);
+/// `Err` says where they differ. The DOM is the reference. For the
+/// differential test (`differential`) and the `cargo fuzz` target in
+/// `fuzz/`; a crawl does not use it.
+#[doc(hidden)]
+pub fn compare_paths(html: &str, page: &Url) -> Result<Comparison, String> {
     let scanned = scan::scan(html, page);
-    if scanned.unmodelled.is_some() {
-        return Ok(scanned.unmodelled);
+    if let Some(what) = scanned.unmodelled {
+        return Ok(Comparison::LeftToDom(what));
     }
-    let doc = dom::parse(html, DomLimits::default())
-        .map_err(|e| format!("the DOM was not built: {e:?}"))?;
+    let doc = match dom::parse(html, DomLimits::default()) {
+        Ok(doc) => doc,
+        Err(e) => return Ok(Comparison::NoDom(e)),
+    };
     let dom_title = title(&doc);
     if scanned.title != dom_title {
         return Err(format!(
@@ -110,7 +122,7 @@ pub fn compare_paths(html: &str, page: &Url) -> Result<Option<&'static str>, Str
             show(&dom_links)
         ));
     }
-    Ok(None)
+    Ok(Comparison::Same)
 }
 
 /// `fields` for a page that was not parsed: null for `--select`, `[]` for `--select-all`.

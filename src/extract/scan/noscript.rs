@@ -9,8 +9,9 @@
 //! - in the head, the tree builder ends it at the first element that does
 //!   not belong in a head, so a link, title or `<base>` in it is outside;
 //! - in the body, a tag inside may end it early (`<div>` ends a `<p>` open
-//!   around it, and the `<noscript>` with it; `</p>` that `<p>`), and an
-//!   element left open inside makes its `</noscript>` do nothing.
+//!   around it, and the `<noscript>` with it; `</p>` that `<p>`; in a
+//!   table, most tags), and an element left open inside makes its
+//!   `</noscript>` do nothing.
 //!
 //! Where a link, title, `<base>` or `<meta>` meets one of these, the page
 //! is the DOM's to read (`uncertain`).
@@ -34,28 +35,34 @@ pub(super) struct Noscript {
     misnested: bool,
 }
 
-/// Elements open around a point of the page, over-counted: a `<p>` or
-/// `<a>` start tag counts one more, its end tag one less.
+/// Elements open around a point of the page, over-counted: a `<p>`, `<a>`
+/// or `<table>` start tag counts one more, its end tag one less.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Around {
     pub p: usize,
     pub a: usize,
+    pub table: usize,
 }
 
 impl Around {
+    fn count(&mut self, name: &[u8]) -> Option<&mut usize> {
+        match name.len() {
+            1 if name.eq_ignore_ascii_case(b"p") => Some(&mut self.p),
+            1 if name.eq_ignore_ascii_case(b"a") => Some(&mut self.a),
+            5 if name.eq_ignore_ascii_case(b"table") => Some(&mut self.table),
+            _ => None,
+        }
+    }
+
     pub(super) fn start(&mut self, name: &[u8]) {
-        if name.eq_ignore_ascii_case(b"p") {
-            self.p += 1;
-        } else if name.eq_ignore_ascii_case(b"a") {
-            self.a += 1;
+        if let Some(n) = self.count(name) {
+            *n += 1;
         }
     }
 
     pub(super) fn end(&mut self, name: &[u8]) {
-        if name.eq_ignore_ascii_case(b"p") {
-            self.p = self.p.saturating_sub(1);
-        } else if name.eq_ignore_ascii_case(b"a") {
-            self.a = self.a.saturating_sub(1);
+        if let Some(n) = self.count(name) {
+            *n = n.saturating_sub(1);
         }
     }
 }
@@ -67,7 +74,10 @@ impl Noscript {
             in_head,
             open: Vec::new(),
             around,
-            maybe_ended: false,
+            // In a table the tree builder is "in table": a `<table>` or a
+            // `</tr>` in the `<noscript>` ends it, and text and elements go
+            // before the table (foster parenting).
+            maybe_ended: around.table > 0,
             link: false,
             meta: false,
             misnested: false,
