@@ -55,9 +55,9 @@ pub(super) fn links(doc: &Html, page: &Url) -> Vec<Link> {
 /// Whether `el` is inside an HTML element named one of `names`.
 pub(super) fn within(el: &ElementRef, names: &[&str]) -> bool {
     el.ancestors().any(|n| {
-        n.value().as_element().is_some_and(|e| {
-            e.name.ns == html5ever::ns!(html) && names.contains(&e.name())
-        })
+        n.value()
+            .as_element()
+            .is_some_and(|e| e.name.ns == html5ever::ns!(html) && names.contains(&e.name()))
     })
 }
 

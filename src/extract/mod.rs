@@ -178,6 +178,16 @@ pub fn is_html(content_type: Option<&str>) -> bool {
 mod tests {
     use super::*;
 
+    /// A `--select` field that matches nothing: with it, `extract` takes
+    /// title and links from the DOM.
+    fn dom_only_field() -> FieldSpec {
+        select::FieldSpec::new(
+            crate::units::parse_select("x=nothing-matches").unwrap(),
+            false,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn titles() {
         let u = Url::parse("http://a.test/").unwrap();
@@ -204,11 +214,7 @@ mod tests {
     #[test]
     fn foreign_titles_and_nul() {
         let u = Url::parse("http://a.test/").unwrap();
-        let dummy = select::FieldSpec::new(
-            crate::units::parse_select("x=nothing-matches").unwrap(),
-            false,
-        )
-        .unwrap();
+        let dummy = dom_only_field();
         for fields in [&[][..], std::slice::from_ref(&dummy)] {
             let ex = |html: &str| {
                 extract(
@@ -235,11 +241,7 @@ mod tests {
     #[test]
     fn token_scan_and_dom_agree() {
         let u = Url::parse("http://a.test/dir/page.html").unwrap();
-        let dummy = select::FieldSpec::new(
-            crate::units::parse_select("x=nothing-matches").unwrap(),
-            false,
-        )
-        .unwrap();
+        let dummy = dom_only_field();
         let cases = [
             r#"<title> A &amp; B </title><a href="x.html">x</a><a href="../y.html#f" rel="nofollow">y</a>"#,
             r#"<head><base href="/docs/"></head><a href="intro.html">i</a><a href="/abs">a</a>"#,

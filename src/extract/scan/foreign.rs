@@ -55,7 +55,9 @@ impl Foreign {
                     return Start::Unmodelled;
                 }
                 let font = name.eq_ignore_ascii_case(b"font")
-                    && ["color", "face", "size"].iter().any(|a| tag.get(a).is_some());
+                    && ["color", "face", "size"]
+                        .iter()
+                        .any(|a| tag.get(a).is_some());
                 if font || breaks_out(name) {
                     self.0.clear();
                     return Start::Html;
@@ -85,7 +87,11 @@ impl Foreign {
             }
             return true;
         }
-        match self.0.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter()
+            .rposition(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(at) => {
                 self.0.truncate(at);
                 true
@@ -164,4 +170,3 @@ fn breaks_out(name: &[u8]) -> bool {
     ];
     HTML.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
-

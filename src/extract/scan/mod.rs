@@ -18,9 +18,10 @@
 //!
 //! Where a page leaves the states it models — HTML inside an SVG or MathML
 //! integration point, a `<frameset>`, a `<noscript>` whose content is more
-//! than balanced markup without links — the scan says so (`exact` false)
-//! and `extract` builds the DOM instead. A differential test
-//! (`differential`) holds the scanner to the DOM on generated pages.
+//! than balanced markup without links (`noscript`) — the scan says so
+//! (`Scanned::unmodelled`) and `extract` builds the DOM instead. A
+//! differential test (`differential`, and a `cargo fuzz` target) holds the
+//! scanner to the DOM on generated pages.
 //!
 //! Most of a page is text between tags, crossed with `memchr`; only tags are
 //! looked at byte by byte, and only `a`, `area`, `base`, `meta` and `title`
@@ -93,15 +94,26 @@ struct Scanner<'a> {
     noscript: Option<Noscript>,
     /// The tree builder is past the head: a body element or text was seen.
     in_body: bool,
-    /// `<p>` and `<a>` open, outside a `<noscript>`.
+    /// `<p>`, `<a>` and `<table>` open, outside a `<noscript>`.
     around: Around,
 }
 
 /// Elements the tree builder keeps in the head, or that do not end it.
 fn head_element(name: &[u8]) -> bool {
     const HEAD: [&[u8]; 13] = [
-        b"base", b"basefont", b"bgsound", b"head", b"html", b"link", b"meta", b"noframes",
-        b"noscript", b"script", b"style", b"template", b"title",
+        b"base",
+        b"basefont",
+        b"bgsound",
+        b"head",
+        b"html",
+        b"link",
+        b"meta",
+        b"noframes",
+        b"noscript",
+        b"script",
+        b"style",
+        b"template",
+        b"title",
     ];
     HEAD.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
@@ -130,10 +142,7 @@ impl<'a> Scanner<'a> {
         let b = self.b;
         while let Some(off) = memchr(b'<', &b[self.i..]) {
             let lt = self.i + off;
-            if !self.in_body
-                && self.templates == 0
-                && !b[self.i..lt].iter().all(|&c| is_space(c))
-            {
+            if !self.in_body && self.templates == 0 && !b[self.i..lt].iter().all(|&c| is_space(c)) {
                 self.in_body = true; // text ends the head
                 if let Some(ns) = &mut self.noscript {
                     ns.text_in_head();
@@ -197,7 +206,8 @@ impl<'a> Scanner<'a> {
                 let name = &b[n..e];
                 if self.foreign.active() {
                     if !self.foreign.end(name) {
-                        self.f.unmodelled("an end tag closing no open SVG or MathML element");
+                        self.f
+                            .unmodelled("an end tag closing no open SVG or MathML element");
                     }
                 } else {
                     self.html_end_tag(name);
@@ -264,7 +274,8 @@ impl<'a> Scanner<'a> {
         }
         let kind = self.foreign.start(name, &tag);
         if kind == Start::Unmodelled {
-            self.f.unmodelled("HTML inside an SVG or MathML integration point");
+            self.f
+                .unmodelled("HTML inside an SVG or MathML integration point");
         }
         match &mut self.noscript {
             Some(ns) => {
@@ -276,16 +287,10 @@ impl<'a> Scanner<'a> {
             None if kind != Start::Foreign => self.around.start(name),
             None => {}
         }
-        if kind == Start::Foreign {
-            if wanted {
-                self.found_tag(name, &tag);
-            }
-            return true;
-        }
         if wanted {
             self.found_tag(name, &tag);
         }
-        self.html_start_tag(name)
+        kind == Start::Foreign || self.html_start_tag(name)
     }
 
     /// What an HTML start tag does to the state of the scan.

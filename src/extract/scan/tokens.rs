@@ -179,7 +179,9 @@ pub(super) fn script_end(b: &[u8], from: usize) -> Option<usize> {
                 i += 3;
                 S::Escaped(2)
             }
-            (S::Data | S::Escaped(_), b'<') if b.get(i) == Some(&b'/') && name_at(b, i + 1, b"script") => {
+            (S::Data | S::Escaped(_), b'<')
+                if b.get(i) == Some(&b'/') && name_at(b, i + 1, b"script") =>
+            {
                 return Some(i - 1);
             }
             (S::Data, _) => S::Data,
@@ -223,4 +225,3 @@ pub(super) fn comment_end(b: &[u8], i: usize) -> usize {
     }
     b.len()
 }
-
