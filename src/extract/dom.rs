@@ -15,8 +15,9 @@
 //!   builder does, so ordinary pages never reach the limit.
 //! - **Size.** At most `Limits::max_nodes` elements, comments and text runs;
 //!   past that the parse stops with `TooLarge`.
-//! - **Time.** The input is fed in 64 KiB chunks and the deadline checked
-//!   between them; past it the parse stops with `Timeout`.
+//! - **Time.** The deadline is looked at every 1,024 nodes and between the
+//!   64 KiB chunks the input is fed in (a chunk of hostile markup can cost
+//!   more than the whole deadline); past it the parse stops with `Timeout`.
 //! - **Scripts off.** The tree builder parses as a browser with scripting
 //!   disabled: a `<noscript>`'s contents are elements, not one run of raw
 //!   text, so content extraction can read a page (a Blogger post) whose
@@ -43,8 +44,11 @@ use scraper::{Html, HtmlTreeSink};
 pub const MAX_DEPTH: usize = 256;
 /// Elements, comments and text runs of one page's DOM.
 pub const MAX_NODES: usize = 500_000;
-/// Input fed to the parser between two looks at the deadline.
+/// Input fed to the parser at a time.
 const CHUNK: usize = 64 * 1024;
+/// Nodes between two looks at the deadline (a look costs ~25 ns, a node
+/// ~500 ns).
+const NODES_PER_LOOK: usize = 1024;
 
 /// How far one DOM may go.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +90,8 @@ pub fn parse(html: &str, limits: Limits) -> Result<Html, DomError> {
         state: RefCell::default(),
         nodes: Cell::new(0),
         max_nodes: limits.max_nodes,
+        deadline: limits.deadline,
+        timed_out: Cell::new(false),
         in_text: Cell::new(false),
     };
     let tokenizer = Tokenizer::new(guard, TokenizerOpts::default());
@@ -106,16 +112,15 @@ pub fn parse(html: &str, limits: Limits) -> Result<Html, DomError> {
                 break;
             }
         }
-        if tokenizer.sink.over() {
-            return Err(DomError::TooLarge(limits.max_nodes));
-        }
-        if limits.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(DomError::Timeout);
+        tokenizer.sink.look_at_the_deadline();
+        if let Some(e) = tokenizer.sink.stopped() {
+            return Err(e);
         }
     }
     tokenizer.end();
-    if tokenizer.sink.over() {
-        return Err(DomError::TooLarge(limits.max_nodes));
+    tokenizer.sink.look_at_the_deadline();
+    if let Some(e) = tokenizer.sink.stopped() {
+        return Err(e);
     }
     Ok(tokenizer.sink.inner.sink.0.into_inner())
 }
@@ -136,17 +141,41 @@ struct Guard<S: TokenSink> {
     state: RefCell<Depth>,
     nodes: Cell<usize>,
     max_nodes: usize,
+    deadline: Option<Instant>,
+    /// The deadline passed: nothing more is built.
+    timed_out: Cell<bool>,
     /// The last token was text: more text joins its run (one node).
     in_text: Cell<bool>,
 }
 
 impl<S: TokenSink> Guard<S> {
     fn over(&self) -> bool {
-        self.nodes.get() > self.max_nodes
+        self.nodes.get() > self.max_nodes || self.timed_out.get()
+    }
+
+    fn look_at_the_deadline(&self) {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.timed_out.set(true);
+        }
+    }
+
+    /// Why the parse stopped, if it did.
+    fn stopped(&self) -> Option<DomError> {
+        if self.timed_out.get() {
+            Some(DomError::Timeout)
+        } else if self.nodes.get() > self.max_nodes {
+            Some(DomError::TooLarge(self.max_nodes))
+        } else {
+            None
+        }
     }
 
     fn count(&self) {
-        self.nodes.set(self.nodes.get() + 1);
+        let n = self.nodes.get() + 1;
+        self.nodes.set(n);
+        if n % NODES_PER_LOOK == 0 {
+            self.look_at_the_deadline();
+        }
     }
 }
 
