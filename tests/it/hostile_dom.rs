@@ -54,6 +54,7 @@ fn small_site() -> Router {
 
 #[tokio::test]
 async fn a_page_nested_300_000_deep_is_parsed_in_bounded_time() {
+    let _cpu = common::cpu::exclusive().await;
     let deep = TestServer::start(ServerOpts::routes(page(nested(300_000)))).await;
     let small = TestServer::start(ServerOpts::routes(small_site())).await;
     let seeds: Vec<String> = (0..10).map(|k| small.url(&format!("/p/{k}"))).collect();
@@ -85,6 +86,7 @@ async fn a_page_nested_300_000_deep_is_parsed_in_bounded_time() {
 
 #[tokio::test]
 async fn a_parse_past_its_timeout_ends_in_timeout() {
+    let _cpu = common::cpu::exclusive().await;
     // 200,000 links: a quarter to half a second of DOM work (tokenizer and
     // tree), past a 100 ms deadline that the fetch of its 5.7 MB over
     // loopback (~15 ms) is well within.
@@ -141,6 +143,7 @@ async fn rss_of(body: String) -> (u64, serde_json::Value) {
 
 #[tokio::test]
 async fn hostile_pages_stay_within_a_memory_bound() {
+    let _cpu = common::cpu::exclusive().await;
     // Measured: 19 MiB and 29 MiB (before the bounds: 396 MB and 208 MB).
     // A run's own floor is ~15 MiB; the body and its decoded text are two
     // copies of 5-8 MB; the DOM is one text node, or one comment.
@@ -157,6 +160,7 @@ async fn hostile_pages_stay_within_a_memory_bound() {
 
 #[tokio::test]
 async fn a_page_past_the_node_bound_is_too_large() {
+    let _cpu = common::cpu::exclusive().await;
     let (_, r) = rss_of("<b></b>".repeat(600_000)).await;
     let error = &r["error"];
     assert_eq!(error["kind"], "too_large", "{error}");

@@ -62,6 +62,7 @@ fn opened_connection(requests: &[LoggedRequest], i: usize) -> bool {
 /// Fetches `n` pages of one host at `--rate rate` and checks what the
 /// server saw.
 async fn holds_rate(rate: u32, n: usize) {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(pages())).await;
     let urls: String = (0..n)
         .map(|i| format!("{}\n", server.url(&format!("/p/{i}"))))

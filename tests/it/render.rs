@@ -114,6 +114,7 @@ fn site_requests(server: &TestServer, prefix: &str) -> usize {
 
 #[tokio::test]
 async fn links_and_title_built_by_a_script_are_read_and_followed() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(site())).await;
     let b = Browsers::new();
     let warc = b.dir().join("crawl.warc");
@@ -180,6 +181,7 @@ async fn links_and_title_built_by_a_script_are_read_and_followed() {
 
 #[tokio::test]
 async fn auto_renders_the_shell_and_not_the_static_page() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(site())).await;
     let b = Browsers::new();
     let out = b
@@ -209,6 +211,7 @@ async fn auto_renders_the_shell_and_not_the_static_page() {
 
 #[tokio::test]
 async fn a_page_that_never_settles_times_out_and_the_rest_go_on() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(site())).await;
     let b = Browsers::new();
     let started = std::time::Instant::now();
@@ -247,6 +250,7 @@ async fn a_page_that_never_settles_times_out_and_the_rest_go_on() {
 
 #[tokio::test]
 async fn sub_requests_are_counted_and_capped() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(site())).await;
     let b = Browsers::new();
     let out = b
@@ -295,6 +299,7 @@ fn paged_site(delay_ms: u64) -> Router {
 
 #[tokio::test]
 async fn one_request_per_host_at_a_time_counts_the_browsers_requests() {
+    let _cpu = common::cpu::exclusive().await;
     // Ten pages, each asking for slow data from a script: with --per-host 1
     // the next page's document waits until this page's data has come.
     let server = TestServer::start(ServerOpts::routes(paged_site(150))).await;
@@ -330,6 +335,7 @@ async fn one_request_per_host_at_a_time_counts_the_browsers_requests() {
 
 #[tokio::test]
 async fn a_browser_that_dies_is_started_again_and_the_crawl_goes_on() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(paged_site(400))).await;
     let b = Browsers::new();
     let hub = server.url("/hub");
@@ -398,6 +404,7 @@ fn payload(r: &Value) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_browser_that_will_not_start_and_an_early_error_leave_nothing() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(site())).await;
     let page = server.url("/static");
     // `always` starts the browser first: one that exits at once is exit 2.
@@ -473,6 +480,7 @@ fn slow_site() -> Router {
 
 #[tokio::test]
 async fn a_signal_mid_render_ends_the_browser_too() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(slow_site())).await;
     let url = server.url("/slow");
     let args = [
@@ -506,6 +514,7 @@ async fn a_signal_mid_render_ends_the_browser_too() {
 
 #[tokio::test]
 async fn a_killed_trawl_takes_its_browser_with_it() {
+    let _cpu = common::cpu::exclusive().await;
     let server = TestServer::start(ServerOpts::routes(slow_site())).await;
     let url = server.url("/slow");
     let b = Browsers::new();

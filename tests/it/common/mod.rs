@@ -4,12 +4,14 @@
 //! through `site`), a raw-TCP fault server for responses no real server
 //! would send (`raw`), the runners for the real `trawl` binary (`trawl`), and
 //! the readers for the expectation files stored next to the fixtures
-//! (`fixtures`).
+//! (`fixtures`), and the lock that keeps CPU-heavy and timing tests apart
+//! (`cpu`).
 //! Tests assert on two things these helpers hand back: what trawl printed
 //! ([`TrawlOutput`]) and what the server saw ([`TestServer::requests`]).
 //! Nothing here talks to the internet or uses a fixed port.
 
 pub mod browser;
+pub mod cpu;
 pub mod fixtures;
 pub mod observe;
 pub mod raw;
