@@ -173,7 +173,7 @@ impl<S: TokenSink> Guard<S> {
     fn count(&self) {
         let n = self.nodes.get() + 1;
         self.nodes.set(n);
-        if n % NODES_PER_LOOK == 0 {
+        if n.is_multiple_of(NODES_PER_LOOK) {
             self.look_at_the_deadline();
         }
     }
