@@ -336,8 +336,9 @@ fn scanner_and_dom_agree_on_generated_pages() {
     );
 }
 
-/// A disagreement the differential test found, kept: the page, whether the
-/// scanner reads it (or leaves it to the DOM), and what both must answer.
+/// A disagreement the differential test or `cargo fuzz` found, kept: the
+/// page, whether the scanner reads it (or leaves it to the DOM), and what
+/// both must answer (a link followed by " (nofollow)" when it is).
 struct Regression {
     name: &'static str,
     html: &'static str,
@@ -432,6 +433,34 @@ const REGRESSIONS: &[Regression] = &[
         links: &[],
     },
     Regression {
+        name: "a noscript inside another is an element of its markup",
+        html: r#"<h1>x<noscript>y</h1><p>z<noscript>w</p><p><a href="./">Back</a></p>"#,
+        scanner_reads: false,
+        title: None,
+        links: &["http://a.test/dir/"],
+    },
+    Regression {
+        name: "misnested tags in a noscript: the adoption agency keeps the div open",
+        html: r#"<body><noscript><a href="/in">j<div>s</a></noscript><a href="/after">o</a>"#,
+        scanner_reads: false,
+        title: None,
+        links: &[],
+    },
+    Regression {
+        name: "a <meta> after an end tag that may end the noscript",
+        html: r#"<body><footer><noscript></footer><meta name="robots" content="nofollow"><a href="/x">x</a>"#,
+        scanner_reads: false,
+        title: None,
+        links: &["http://a.test/x (nofollow)"],
+    },
+    Regression {
+        name: "a noscript in a template is in the body, whatever comes before",
+        html: r#"<template><noscript><a href="/t">t</a></noscript></template><title>T</title>"#,
+        scanner_reads: true,
+        title: Some("T"),
+        links: &[],
+    },
+    Regression {
         name: "a byte order mark is not text in the head",
         html: "\u{feff}<noscript><link rel=x></noscript><title>BOM</title>",
         scanner_reads: true,
@@ -483,7 +512,11 @@ fn regressions() {
         )
         .unwrap();
         assert_eq!(got.title.as_deref(), r.title, "{}", r.name);
-        let links: Vec<&str> = got.links.iter().map(|l| l.url.as_str()).collect();
+        let links: Vec<String> = got
+            .links
+            .iter()
+            .map(|l| format!("{}{}", l.url, if l.nofollow { " (nofollow)" } else { "" }))
+            .collect();
         assert_eq!(links, r.links, "{}", r.name);
     }
 }
