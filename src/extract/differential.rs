@@ -461,6 +461,13 @@ const REGRESSIONS: &[Regression] = &[
         links: &[],
     },
     Regression {
+        name: "a <td> in a template's noscript closes the cell around it (cargo fuzz)",
+        html: "<template><td><noscript><td><a href>",
+        scanner_reads: false,
+        title: None,
+        links: &["http://a.test/dir/page.html"],
+    },
+    Regression {
         name: "a byte order mark is not text in the head",
         html: "\u{feff}<noscript><link rel=x></noscript><title>BOM</title>",
         scanner_reads: true,

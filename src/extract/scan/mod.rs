@@ -284,7 +284,7 @@ impl<'a> Scanner<'a> {
                     self.f.unmodelled(why);
                 }
             }
-            None if kind != Start::Foreign => self.around.start(name),
+            None if kind != Start::Foreign => self.around.start(name, self.templates > 0),
             None => {}
         }
         if wanted {

@@ -36,7 +36,8 @@ pub(super) struct Noscript {
 }
 
 /// Elements open around a point of the page, over-counted: a `<p>`, `<a>`
-/// or `<table>` start tag counts one more, its end tag one less.
+/// or `<table>` start tag counts one more (and in a template, a `<td>`,
+/// `<tr>`… counts as a table), its end tag one less.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Around {
     pub p: usize,
@@ -54,9 +55,14 @@ impl Around {
         }
     }
 
-    pub(super) fn start(&mut self, name: &[u8]) {
+    /// A start tag outside a `<noscript>`; `in_template` when in a
+    /// template's content, where a `<td>` or `<tr>` alone puts the tree
+    /// builder in a table's modes.
+    pub(super) fn start(&mut self, name: &[u8], in_template: bool) {
         if let Some(n) = self.count(name) {
             *n += 1;
+        } else if in_template && table_part(name) {
+            self.table += 1;
         }
     }
 
@@ -190,6 +196,22 @@ fn ends_around(name: &[u8], around: Around) -> bool {
         || is(b"button")
         || is(b"nobr")
         || is(b"select")
+}
+
+/// Elements of a table below `<table>`.
+fn table_part(name: &[u8]) -> bool {
+    const PARTS: [&[u8]; 9] = [
+        b"caption",
+        b"col",
+        b"colgroup",
+        b"tbody",
+        b"td",
+        b"tfoot",
+        b"th",
+        b"thead",
+        b"tr",
+    ];
+    PARTS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// Elements with no content and no end tag.
