@@ -468,6 +468,13 @@ const REGRESSIONS: &[Regression] = &[
         links: &["http://a.test/dir/page.html"],
     },
     Regression {
+        name: "a <col> straight in a template drops what follows (cargo fuzz)",
+        html: "<template><col><a href>",
+        scanner_reads: false,
+        title: None,
+        links: &[],
+    },
+    Regression {
         name: "a byte order mark is not text in the head",
         html: "\u{feff}<noscript><link rel=x></noscript><title>BOM</title>",
         scanner_reads: true,

@@ -17,8 +17,9 @@
 //! does.
 //!
 //! Where a page leaves the states it models — HTML inside an SVG or MathML
-//! integration point, a `<frameset>`, a `<noscript>` whose content is more
-//! than balanced markup without links (`noscript`) — the scan says so
+//! integration point, a `<frameset>`, a `<td>` or `<col>` straight in a
+//! template, a `<noscript>` whose content is more than balanced markup
+//! without links (`noscript`) — the scan says so
 //! (`Scanned::unmodelled`) and `extract` builds the DOM instead. A
 //! differential test (`differential`, and a `cargo fuzz` target) holds the
 //! scanner to the DOM on generated pages.
@@ -284,7 +285,7 @@ impl<'a> Scanner<'a> {
                     self.f.unmodelled(why);
                 }
             }
-            None if kind != Start::Foreign => self.around.start(name, self.templates > 0),
+            None if kind != Start::Foreign => self.around.start(name),
             None => {}
         }
         if wanted {
@@ -298,6 +299,10 @@ impl<'a> Scanner<'a> {
         let b = self.b;
         if name.eq_ignore_ascii_case(b"template") {
             self.templates += 1;
+        } else if self.templates > 0 && noscript::table_part(name) {
+            // `<template><col>` puts the tree builder "in column group",
+            // where what follows is dropped; `<tr>`, "in table body"…
+            self.f.unmodelled("a table's part in a template");
         } else if name.eq_ignore_ascii_case(b"frameset") {
             self.f.unmodelled("a <frameset>");
         } else if name.eq_ignore_ascii_case(b"noscript") {

@@ -36,8 +36,7 @@ pub(super) struct Noscript {
 }
 
 /// Elements open around a point of the page, over-counted: a `<p>`, `<a>`
-/// or `<table>` start tag counts one more (and in a template, a `<td>`,
-/// `<tr>`… counts as a table), its end tag one less.
+/// or `<table>` start tag counts one more, its end tag one less.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Around {
     pub p: usize,
@@ -55,14 +54,10 @@ impl Around {
         }
     }
 
-    /// A start tag outside a `<noscript>`; `in_template` when in a
-    /// template's content, where a `<td>` or `<tr>` alone puts the tree
-    /// builder in a table's modes.
-    pub(super) fn start(&mut self, name: &[u8], in_template: bool) {
+    /// A start tag outside a `<noscript>`.
+    pub(super) fn start(&mut self, name: &[u8]) {
         if let Some(n) = self.count(name) {
             *n += 1;
-        } else if in_template && table_part(name) {
-            self.table += 1;
         }
     }
 
@@ -199,7 +194,7 @@ fn ends_around(name: &[u8], around: Around) -> bool {
 }
 
 /// Elements of a table below `<table>`.
-fn table_part(name: &[u8]) -> bool {
+pub(super) fn table_part(name: &[u8]) -> bool {
     const PARTS: [&[u8]; 9] = [
         b"caption",
         b"col",
