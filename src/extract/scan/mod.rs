@@ -296,6 +296,9 @@ impl<'a> Scanner<'a> {
 
     /// What an HTML start tag does to the state of the scan.
     fn html_start_tag(&mut self, name: &[u8]) -> bool {
+        if !may_change_state(name) {
+            return true; // `a`, `div`, `span`, `li`… (most tags)
+        }
         let b = self.b;
         if name.eq_ignore_ascii_case(b"template") {
             self.templates += 1;
@@ -370,6 +373,26 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Whether an HTML start tag named `name` (starting with an ASCII letter)
+/// may be one `html_start_tag` acts on — a raw-text element, `template`,
+/// `frameset`, `noscript` or a table's part — by its length and first
+/// letter: a cheap test that most tags fail.
+fn may_change_state(name: &[u8]) -> bool {
+    let Some(&first) = name.first() else {
+        return false;
+    };
+    matches!(
+        (name.len(), first | 0x20),
+        (2, b't')
+            | (3, b'x' | b'c')
+            | (5, b's' | b't')
+            | (6, b's' | b'i')
+            | (7, b'n' | b'c')
+            | (8, b't' | b'f' | b'n' | b'c')
+            | (9, b'p')
+    )
+}
+
 /// End of a tag name starting at `from`.
 fn name_end(b: &[u8], from: usize) -> usize {
     let mut e = from;
@@ -437,6 +460,46 @@ mod tests {
         assert!(hrefs("<!-- never closed <a href=/x>").is_empty());
         assert!(hrefs("<plaintext><a href=/x>").is_empty());
         assert_eq!(hrefs("</div class='>'><a href=/x>"), ["/x"]);
+    }
+
+    #[test]
+    fn the_state_changing_tags_pass_the_cheap_test() {
+        let acted_on = [
+            "template",
+            "frameset",
+            "noscript",
+            "script",
+            "style",
+            "textarea",
+            "title",
+            "xmp",
+            "iframe",
+            "noembed",
+            "noframes",
+            "plaintext",
+            "caption",
+            "col",
+            "colgroup",
+            "tbody",
+            "td",
+            "tfoot",
+            "th",
+            "thead",
+            "tr",
+        ];
+        for name in acted_on {
+            assert!(may_change_state(name.as_bytes()), "{name}");
+            assert!(may_change_state(name.to_uppercase().as_bytes()), "{name}");
+            let raw = raw_text_element(name.as_bytes());
+            let table = noscript::table_part(name.as_bytes());
+            let other = ["template", "frameset", "noscript"].contains(&name);
+            assert!(raw || table || other, "{name} is acted on");
+        }
+        for common in [
+            "a", "div", "span", "li", "p", "ul", "code", "img", "h2", "em",
+        ] {
+            assert!(!may_change_state(common.as_bytes()), "{common}");
+        }
     }
 
     #[test]
