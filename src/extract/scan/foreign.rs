@@ -34,6 +34,7 @@ pub(super) enum Start {
 pub(super) struct Foreign(Vec<(Vec<u8>, Ns)>);
 
 impl Foreign {
+    #[inline]
     pub(super) fn active(&self) -> bool {
         !self.0.is_empty()
     }

@@ -226,14 +226,15 @@ impl<'a> Scanner<'a> {
     }
 
     fn html_end_tag(&mut self, name: &[u8]) {
-        if self.templates == 0
+        if !self.in_body
+            && self.templates == 0
             && [&b"head"[..], b"body", b"html", b"br"]
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(name))
         {
             self.in_body = true;
         }
-        if name.eq_ignore_ascii_case(b"template") {
+        if self.templates > 0 && name.eq_ignore_ascii_case(b"template") {
             self.templates = self.templates.saturating_sub(1);
         }
         match &mut self.noscript {
@@ -273,7 +274,11 @@ impl<'a> Scanner<'a> {
         if !self.in_body && self.templates == 0 && !head_element(name) {
             self.in_body = true;
         }
-        let kind = self.foreign.start(name, &tag);
+        let kind = if self.foreign.active() || matches!(name.len(), 3 | 4) {
+            self.foreign.start(name, &tag)
+        } else {
+            Start::Html // no `svg` or `math` to open foreign content
+        };
         if kind == Start::Unmodelled {
             self.f
                 .unmodelled("HTML inside an SVG or MathML integration point");
