@@ -12,7 +12,7 @@
 //! element, and an end tag that closes no open foreign element, whose
 //! effect depends on the HTML elements open outside.
 
-use super::tokens::Tag;
+use super::tokens::{Tag, one_of};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Ns {
@@ -169,5 +169,5 @@ fn breaks_out(name: &[u8]) -> bool {
         b"ul",
         b"var",
     ];
-    HTML.iter().any(|h| h.eq_ignore_ascii_case(name))
+    one_of(name, &HTML)
 }

@@ -41,7 +41,9 @@ use super::entities::decode;
 use super::links::{self, Link};
 use foreign::{Foreign, Start};
 use noscript::{Around, Noscript};
-use tokens::{Tag, comment_end, find_end_tag, is_space, parse_attrs, raw_text_element, script_end};
+use tokens::{
+    Tag, comment_end, find_end_tag, is_space, one_of, parse_attrs, raw_text_element, script_end,
+};
 
 /// What a scan found.
 pub(super) struct Scanned {
@@ -116,7 +118,7 @@ fn head_element(name: &[u8]) -> bool {
         b"template",
         b"title",
     ];
-    HEAD.iter().any(|h| h.eq_ignore_ascii_case(name))
+    one_of(name, &HEAD)
 }
 
 impl<'a> Scanner<'a> {

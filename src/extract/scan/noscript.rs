@@ -16,6 +16,8 @@
 //! Where a link, title, `<base>` or `<meta>` meets one of these, the page
 //! is the DOM's to read (`uncertain`).
 
+use super::tokens::one_of;
+
 /// One `<noscript>` being read.
 pub(super) struct Noscript {
     /// Offset of its `</noscript`, or the end of the page.
@@ -206,7 +208,7 @@ pub(super) fn table_part(name: &[u8]) -> bool {
         b"thead",
         b"tr",
     ];
-    PARTS.iter().any(|p| p.eq_ignore_ascii_case(name))
+    one_of(name, &PARTS)
 }
 
 /// Elements with no content and no end tag.
@@ -231,5 +233,5 @@ fn void(name: &[u8]) -> bool {
         b"track",
         b"wbr",
     ];
-    VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
+    one_of(name, &VOID)
 }

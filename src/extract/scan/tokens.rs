@@ -6,6 +6,12 @@
 
 use memchr::{memchr, memmem};
 
+/// Whether the tag name `name` is one of `names` (lower-case), ASCII
+/// case-insensitive.
+pub(super) fn one_of(name: &[u8], names: &[&[u8]]) -> bool {
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 pub(super) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0C)
 }
@@ -24,7 +30,7 @@ pub(super) fn raw_text_element(name: &[u8]) -> bool {
         b"noscript",
         b"plaintext",
     ];
-    RAW.iter().any(|r| r.eq_ignore_ascii_case(name))
+    one_of(name, &RAW)
 }
 
 /// One attribute: its name as written and its raw (undecoded) value.
