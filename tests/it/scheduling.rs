@@ -142,12 +142,15 @@ async fn a_rate_limited_host_does_not_hold_back_others() {
     let slow_reqs = slow.requests();
     let fast_reqs = fast.requests();
     assert_eq!(slow_reqs.len(), 8, "robots.txt and 7 pages");
-    // The slow host: never two requests closer than 1/rate (timer tolerance
-    // 5 ms), robots.txt included.
+    // The slow host: never two requests closer than 1/rate, robots.txt
+    // included. Tolerance 15 ms: trawl's 1 ms, and the server stamping a
+    // request when its handler runs, which on a loaded CI machine can be
+    // up to ~10 ms late (see `rate_fidelity`); a late stamp shortens the
+    // gap after it (a CI run saw 494.9 ms).
     for pair in slow_reqs.windows(2) {
         let gap = pair[1].arrived - pair[0].arrived;
         assert!(
-            gap >= Duration::from_millis(495),
+            gap >= Duration::from_millis(485),
             "gap {gap:?} < 500 ms at rate 2"
         );
     }
