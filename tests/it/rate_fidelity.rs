@@ -4,19 +4,10 @@
 //! is that two requests to a host are never released closer than
 //! 1/R − 1 ms.
 //!
-//! What the server sees carries noise besides trawl's schedule: a request
-//! is stamped when the server's handler gets to it, after trawl's fetch
-//! task ran and wrote it; on a loaded 2-core CI machine either can come a
-//! few milliseconds late (this VM's threads wake up to 10 ms late now and
-//! then). Noise only ever delays a request, never brings one forward, so
-//! gaps are not checked one by one (a request sent late shortens the gap
-//! after it, though trawl released both on time): each request is checked
-//! against the schedule of the `WINDOW` before it instead. Request i must
-//! arrive no earlier than (i − j)/R − `TOLERANCE` after *some* request j of
-//! those: a late request does not count against the next, while two
-//! requests released back to back (what the promise forbids) put the
-//! second a whole period ahead of every request before it. The rate over
-//! the run is not affected by the noise (only the first and last arrival
+//! What the server sees carries noise besides trawl's schedule, so each
+//! request is checked against the schedule of the requests before it
+//! (`common::schedule`), not gap by gap. The rate over the run is not
+//! affected by the noise (only the first and last arrival
 //! count); a scheduler that measured each slot from the moment its timer
 //! fired would lose ~1 ms a request: −2% at 20/s and −17% at 200/s.
 
@@ -31,19 +22,6 @@ use common::{LoggedRequest, ServerOpts, TestServer, run_trawl};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// How many requests before a request set the schedule it is checked
-/// against.
-const WINDOW: usize = 50;
-
-/// How far ahead of that schedule a request may arrive: trawl's 1 ms, and
-/// 1 ms for the least delayed of the window being later than this one.
-const TOLERANCE: f64 = 0.002;
-
-/// A request that opened its connection is stamped only after the server
-/// accepted the connection and read it: it sets the schedule up to this
-/// much late.
-const NEW_CONNECTION_DELAY: f64 = 0.030;
-
 /// Every path is a small page, answered at once.
 fn pages() -> Router {
     Router::new().fallback(|uri: Uri| async move {
@@ -52,11 +30,6 @@ fn pages() -> Router {
             uri.path()
         ))
     })
-}
-
-fn opened_connection(requests: &[LoggedRequest], i: usize) -> bool {
-    let peer = requests[i].peer;
-    peer.is_none() || !requests[..i].iter().any(|r| r.peer == peer)
 }
 
 /// Fetches `n` pages of one host at `--rate rate` and checks what the
@@ -105,37 +78,8 @@ async fn holds_rate(rate: u32, n: usize) {
         "--rate {rate}: {n} requests over {span:.3} s, achieved {achieved:.2}/s; \
          shortest gap between two arrivals {shortest:?}"
     );
-    // How late each request arrived against a schedule of one every period
-    // from the first; a reference set by a new connection counts early.
-    let late: Vec<f64> = (0..n)
-        .map(|i| secs(&requests[i]) - i as f64 * period)
-        .collect();
-    let reference = |j: usize| {
-        late[j]
-            - if opened_connection(&requests, j) {
-                NEW_CONNECTION_DELAY
-            } else {
-                0.0
-            }
-    };
-    for i in 1..n {
-        let from = i.saturating_sub(WINDOW);
-        let (j, base) = (from..i)
-            .map(|j| (j, reference(j)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .unwrap_or((0, 0.0));
-        assert!(
-            late[i] >= base - TOLERANCE,
-            "--rate {rate}: request {i} arrived {:.2} ms ahead of the schedule of request {j} \
-             ({} periods after it but only {:.2} ms); arrivals around it, ms from the first: {:?}",
-            1000.0 * (base - late[i]),
-            i - j,
-            1000.0 * (secs(&requests[i]) - secs(&requests[j])),
-            requests[i.saturating_sub(5)..(i + 3).min(n)]
-                .iter()
-                .map(|r| (1000.0 * secs(r)).round())
-                .collect::<Vec<_>>()
-        );
+    if let Err(e) = common::schedule::on_schedule(&requests, period) {
+        panic!("--rate {rate}: {e}");
     }
     let error = achieved / f64::from(rate) - 1.0;
     assert!(

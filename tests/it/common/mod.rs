@@ -4,8 +4,9 @@
 //! through `site`), a raw-TCP fault server for responses no real server
 //! would send (`raw`), the runners for the real `trawl` binary (`trawl`), and
 //! the readers for the expectation files stored next to the fixtures
-//! (`fixtures`), and the lock that keeps CPU-heavy and timing tests apart
-//! (`cpu`).
+//! (`fixtures`), the lock that keeps CPU-heavy and timing tests apart
+//! (`cpu`), and the check that requests keep a rate's schedule
+//! (`schedule`).
 //! Tests assert on two things these helpers hand back: what trawl printed
 //! ([`TrawlOutput`]) and what the server saw ([`TestServer::requests`]).
 //! Nothing here talks to the internet or uses a fixed port.
@@ -17,6 +18,7 @@ pub mod observe;
 pub mod raw;
 pub mod records;
 pub mod redis;
+pub mod schedule;
 pub mod server;
 mod site;
 pub mod trawl;
