@@ -31,5 +31,6 @@ mod shared;
 mod sitemaps;
 mod state_recrawl;
 mod state_resume;
+mod transport;
 mod traps_bad_input;
 mod warc;

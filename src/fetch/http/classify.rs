@@ -1,6 +1,8 @@
-//! How a reqwest error becomes a record's error: the kind is picked by
+//! How a request's error becomes a record's error: the kind is picked by
 //! walking the error's source chain (typed errors from trawl's resolver,
-//! rustls, hyper and io errors), never by reading message text.
+//! rustls, hyper and io errors), never by reading message text. The two
+//! clients (`direct` and reqwest) differ only in what their top-level error
+//! says of itself ([`Hints`]).
 
 use std::error::Error as StdError;
 
@@ -23,9 +25,45 @@ pub struct PrivateAddressError {
     pub addr: std::net::IpAddr,
 }
 
+/// What a client's own error type says of the failure, besides its chain.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Hints {
+    pub timeout: bool,
+    pub connect: bool,
+    /// A response body that could not be decoded (reqwest's own decoders).
+    pub decode: bool,
+    pub redirect: bool,
+    /// The request could not be built (its URL).
+    pub builder: bool,
+}
+
+/// The kind and message of a reqwest error.
+pub fn classify(err: &reqwest::Error) -> PageError {
+    let hints = Hints {
+        timeout: err.is_timeout(),
+        connect: err.is_connect(),
+        decode: err.is_decode(),
+        redirect: err.is_redirect(),
+        builder: err.is_builder(),
+    };
+    classify_chain(err, hints)
+}
+
+/// The kind and message of an error of the direct client, before the
+/// response (connecting, sending, the head) or in its body.
+pub fn classify_direct(err: &(dyn StdError + 'static), connect: bool) -> PageError {
+    classify_chain(
+        err,
+        Hints {
+            connect,
+            ..Hints::default()
+        },
+    )
+}
+
 /// Picks the kind of a request error by walking its source chain, and builds
 /// a message from the most specific causes.
-pub fn classify(err: &reqwest::Error) -> PageError {
+fn classify_chain(err: &(dyn StdError + 'static), hints: Hints) -> PageError {
     let message = chain_message(err);
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     let mut io_kind = None;
@@ -56,15 +94,15 @@ pub fn classify(err: &reqwest::Error) -> PageError {
         }
         source = e.source();
     }
-    let kind = if err.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+    let kind = if hints.timeout || io_kind == Some(std::io::ErrorKind::TimedOut) {
         ErrorKind::Timeout
-    } else if err.is_connect() {
+    } else if hints.connect {
         ErrorKind::Connect
-    } else if err.is_decode() && !from_connection {
+    } else if hints.decode && !from_connection {
         ErrorKind::Decode
-    } else if err.is_redirect() {
+    } else if hints.redirect {
         ErrorKind::RedirectLimit
-    } else if err.is_builder() {
+    } else if hints.builder {
         ErrorKind::InvalidUrl
     } else {
         // The connection broke after it was made: before the headers were
@@ -95,7 +133,7 @@ fn chain_message(err: &(dyn StdError + 'static)) -> String {
 
 /// Whether a request failed because the process or the system ran out of
 /// file descriptors (EMFILE, ENFILE): back-pressure, not the server's fault.
-pub fn out_of_descriptors(err: &reqwest::Error) -> bool {
+pub fn out_of_descriptors(err: &(dyn StdError + 'static)) -> bool {
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {

@@ -145,31 +145,42 @@ impl Resolver {
 #[derive(Clone)]
 pub struct SharedResolver(pub Arc<Resolver>);
 
+impl SharedResolver {
+    /// The addresses `host` may be asked at: a typed `DnsError` if it has
+    /// none, a `PrivateAddressError` if `--deny-private-ips` leaves none.
+    pub async fn allowed(
+        &self,
+        host: &str,
+    ) -> Result<std::vec::IntoIter<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
+        let host = host.to_ascii_lowercase();
+        let addrs = self.0.lookup(&host).await.map_err(|reason| DnsError {
+            host: host.clone(),
+            reason,
+        })?;
+        let Some(first) = addrs.first().map(|a| a.ip()) else {
+            return Err(Box::new(DnsError {
+                host,
+                reason: "no addresses".into(),
+            }));
+        };
+        let allowed: Vec<SocketAddr> = addrs
+            .iter()
+            .filter(|a| !(self.0.deny_private && is_private(a.ip())))
+            .copied()
+            .collect();
+        if allowed.is_empty() {
+            return Err(Box::new(PrivateAddressError { host, addr: first }));
+        }
+        Ok(allowed.into_iter())
+    }
+}
+
 impl Resolve for SharedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let resolver = self.0.clone();
-        let host = name.as_str().to_ascii_lowercase();
+        let resolver = self.clone();
         Box::pin(async move {
-            let addrs = resolver.lookup(&host).await.map_err(|reason| DnsError {
-                host: host.clone(),
-                reason,
-            })?;
-            let Some(first) = addrs.first().map(|a| a.ip()) else {
-                return Err(Box::new(DnsError {
-                    host,
-                    reason: "no addresses".into(),
-                })
-                    as Box<dyn std::error::Error + Send + Sync>);
-            };
-            let allowed: Vec<SocketAddr> = addrs
-                .iter()
-                .filter(|a| !(resolver.deny_private && is_private(a.ip())))
-                .copied()
-                .collect();
-            if allowed.is_empty() {
-                return Err(Box::new(PrivateAddressError { host, addr: first }) as _);
-            }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
+            let addrs = resolver.allowed(name.as_str()).await?;
+            Ok(Box::new(addrs) as Addrs)
         })
     }
 }

@@ -1,6 +1,12 @@
-//! The HTTP transport (reqwest): rustls, keep-alive, no automatic redirects
-//! (the engine follows them hop by hop), no automatic content-decoding (the
-//! page stage decodes, so the body is also available as received).
+//! The HTTP transport: rustls, keep-alive, no automatic redirects (the
+//! engine follows them hop by hop), no automatic content-decoding (the page
+//! stage decodes, so the body is also available as received).
+//!
+//! Two clients behind it, picked once per run: without a proxy, hyper-util's
+//! client directly (`direct`: bounded read buffers, no per-request layers);
+//! with one (`--proxy` or the `*_PROXY` variables), reqwest, which speaks to
+//! HTTP and SOCKS proxies. Both classify their errors the same way
+//! (`classify`).
 //!
 //! What is shared by the whole run is built once: the TLS configuration
 //! (`tls`), the resolver with its cache (`dns`: `--resolve`, a typed
@@ -10,39 +16,78 @@
 //! back-pressure, never a record's error: the request waits and tries again.
 
 mod classify;
+mod direct;
 mod dns;
 mod pools;
 mod tls;
 
+use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::Empty;
+use hyper::body::{Body as _, Incoming};
+use hyper_util::client::legacy::connect::HttpInfo;
 use reqwest::header::{
-    ACCEPT_ENCODING, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, USER_AGENT,
+    ACCEPT, ACCEPT_ENCODING, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, USER_AGENT,
 };
 
 use super::transport::{Body, Head, Request, Transport};
 use crate::config::Settings;
 use crate::error::{ErrorKind, PageError};
 use crate::urls::authority;
-pub use classify::{DnsError, PrivateAddressError, classify, out_of_descriptors};
+pub use classify::{DnsError, PrivateAddressError, classify, classify_direct, out_of_descriptors};
+use direct::DirectClient;
 use dns::{Resolver, SharedResolver};
 use pools::{Lease, Pools};
 
 /// The codings the page stage decodes (RFC 9110 §8.4.1), as offered.
 const ACCEPTED_CODINGS: &str = "gzip, br, deflate";
 
-/// reqwest, configured from the settings, one client per host.
+/// The HTTP transport of a run: one client per host, in pools.
 pub struct HttpTransport {
-    pools: Arc<Pools>,
-    /// What every request carries: `-H` headers, User-Agent, Accept-Encoding.
+    clients: Clients,
+    /// What every request carries: `-H` headers, User-Agent, Accept,
+    /// Accept-Encoding.
     headers: HeaderMap,
+}
+
+/// The run's client, per host.
+enum Clients {
+    Direct(Arc<Pools<DirectClient>>),
+    Proxied(Arc<Pools<reqwest::Client>>),
 }
 
 /// A response body as hyper hands it over: de-chunked, still encoded; with
 /// the lease on its host's pool, given back when the body is done with.
-pub struct HttpBody(reqwest::Response, #[allow(dead_code)] Lease);
+pub enum HttpBody {
+    Direct(Incoming, #[allow(dead_code)] Lease<DirectClient>),
+    Proxied(
+        reqwest::Response,
+        #[allow(dead_code)] Lease<reqwest::Client>,
+    ),
+}
+
+/// The proxy variables reqwest reads.
+const PROXY_VARIABLES: [&str; 6] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Whether requests go through a proxy: `--proxy`, or a proxy variable set.
+fn proxied(settings: &Settings) -> bool {
+    settings.proxy.is_some()
+        || PROXY_VARIABLES
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|p| !p.is_empty()))
+}
 
 impl HttpTransport {
     /// Builds what the clients share from the settings, for at most
@@ -64,61 +109,102 @@ impl HttpTransport {
             .chain([settings.per_host])
             .max()
             .unwrap_or(settings.per_host);
-        // -H headers win over --user-agent and the codings offered.
-        let mut headers = settings.headers.clone();
-        if !headers.contains_key(USER_AGENT) {
-            let agent = HeaderValue::from_str(&settings.user_agent).map_err(|_| {
-                format!(
-                    "--user-agent: not a valid header value: {:?}",
-                    settings.user_agent
-                )
-            })?;
-            headers.insert(USER_AGENT, agent);
-        }
-        if !headers.contains_key(ACCEPT_ENCODING) {
-            headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(ACCEPTED_CODINGS));
-        }
-        let proxy = match &settings.proxy {
-            Some(proxy) => Some(
-                reqwest::Proxy::all(proxy)
-                    .map_err(|e| format!("--proxy: invalid proxy URL {proxy:?}: {e}"))?,
-            ),
-            None => None,
+        let headers = request_headers(settings)?;
+        let idle_max = settings.concurrency.max(8);
+        let clients = if proxied(settings) {
+            let build = reqwest_builder(settings, headers.clone(), resolver, tls, per_host_max)?;
+            // Built once here so a bad setting is a usage error, not a record's.
+            build()?;
+            Clients::Proxied(Arc::new(Pools::new(sockets, idle_max, build)))
+        } else {
+            let connector = direct::connector(&resolver, &tls, settings.connect_timeout);
+            let build = move || Ok(direct::client(&connector, per_host_max));
+            Clients::Direct(Arc::new(Pools::new(sockets, idle_max, build)))
         };
-        let connect_timeout = settings.connect_timeout;
-        let default_headers = headers.clone();
-        let build = move || {
-            let mut builder = reqwest::Client::builder()
-                .default_headers(default_headers.clone())
-                .redirect(reqwest::redirect::Policy::none())
-                .referer(false)
-                .connect_timeout(connect_timeout)
-                .pool_max_idle_per_host(per_host_max)
-                // No idle timer per pool (one timer task per host cost 10%
-                // of the CPU of a broad crawl): `Pools` closes idle pools.
-                .pool_idle_timeout(None)
-                .tcp_nodelay(true)
-                .tls_backend_preconfigured(tls.clone())
-                .dns_resolver(Arc::new(resolver.clone()));
-            if let Some(p) = &proxy {
-                builder = builder.proxy(p.clone());
-            }
-            builder
-                .build()
-                .map_err(|e| format!("cannot build the HTTP client: {e}"))
-        };
-        // Built once here so a bad setting is a usage error, not a record's.
-        build()?;
-        Ok(HttpTransport {
-            pools: Arc::new(Pools::new(sockets, settings.concurrency.max(8), build)),
-            headers,
-        })
+        Ok(HttpTransport { clients, headers })
     }
 
     /// (pools, sockets counted, the most counted at once, the budget).
     pub fn usage(&self) -> (usize, usize, usize, usize) {
-        self.pools.usage()
+        match &self.clients {
+            Clients::Direct(pools) => pools.usage(),
+            Clients::Proxied(pools) => pools.usage(),
+        }
     }
+
+    /// The request of `req` for the direct client.
+    fn direct_request(&self, req: Request<'_>) -> Result<hyper::Request<Empty<Bytes>>, PageError> {
+        let uri: hyper::Uri = req.url.as_str().parse().map_err(|e| {
+            PageError::new(
+                ErrorKind::InvalidUrl,
+                format!("not a request URI: {}: {e}", req.url),
+            )
+        })?;
+        let mut request = hyper::Request::new(Empty::new());
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.sent_headers(req);
+        Ok(request)
+    }
+}
+
+/// What every request carries: `-H` headers, which win over `--user-agent`,
+/// `Accept: */*` and the codings offered.
+fn request_headers(settings: &Settings) -> Result<HeaderMap, String> {
+    let mut headers = settings.headers.clone();
+    if !headers.contains_key(USER_AGENT) {
+        let agent = HeaderValue::from_str(&settings.user_agent).map_err(|_| {
+            format!(
+                "--user-agent: not a valid header value: {:?}",
+                settings.user_agent
+            )
+        })?;
+        headers.insert(USER_AGENT, agent);
+    }
+    if !headers.contains_key(ACCEPT) {
+        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+    }
+    if !headers.contains_key(ACCEPT_ENCODING) {
+        headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(ACCEPTED_CODINGS));
+    }
+    Ok(headers)
+}
+
+/// How each host's reqwest client is built, for runs through a proxy.
+fn reqwest_builder(
+    settings: &Settings,
+    headers: HeaderMap,
+    resolver: SharedResolver,
+    tls: rustls::ClientConfig,
+    per_host_max: usize,
+) -> Result<impl Fn() -> Result<reqwest::Client, String> + Send + Sync + 'static, String> {
+    let proxy = match &settings.proxy {
+        Some(proxy) => Some(
+            reqwest::Proxy::all(proxy)
+                .map_err(|e| format!("--proxy: invalid proxy URL {proxy:?}: {e}"))?,
+        ),
+        None => None,
+    };
+    let connect_timeout = settings.connect_timeout;
+    Ok(move || {
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .connect_timeout(connect_timeout)
+            .pool_max_idle_per_host(per_host_max)
+            // No idle timer per pool (one timer task per host cost 10%
+            // of the CPU of a broad crawl): `Pools` closes idle pools.
+            .pool_idle_timeout(None)
+            .tcp_nodelay(true)
+            .tls_backend_preconfigured(tls.clone())
+            .dns_resolver(Arc::new(resolver.clone()));
+        if let Some(p) = &proxy {
+            builder = builder.proxy(p.clone());
+        }
+        builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))
+    })
 }
 
 /// Waits before trying again after the descriptors ran out: 10 ms, doubling,
@@ -137,45 +223,95 @@ fn conditionals(req: Request<'_>) -> impl Iterator<Item = (reqwest::header::Head
     .filter_map(|(name, v)| Some((name, v?)))
 }
 
+/// Sends with a lease on `host`'s pool; when the descriptors have run out,
+/// gives the lease back, waits and tries again. `classify` turns the
+/// client's error into the record's.
+async fn send_leased<C, T, E, Fut>(
+    pools: &Arc<Pools<C>>,
+    host: &str,
+    mut send: impl FnMut(&C) -> Fut,
+    classify: impl Fn(&E) -> PageError,
+) -> Result<(Lease<C>, T), PageError>
+where
+    C: Clone,
+    E: StdError + 'static,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut attempt = 0;
+    loop {
+        let (lease, client) = pools
+            .lease(host)
+            .await
+            .map_err(|e| PageError::new(ErrorKind::Connect, e))?;
+        match send(&client).await {
+            Ok(resp) => return Ok((lease, resp)),
+            Err(e) if out_of_descriptors(&e) => {
+                drop(lease);
+                pools.exhausted();
+                tracing::debug!("{host}: no descriptor free; waiting");
+                tokio::time::sleep(descriptor_wait(attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(classify(&e)),
+        }
+    }
+}
+
 impl Transport for HttpTransport {
     type Body = HttpBody;
 
     async fn send(&self, req: Request<'_>) -> Result<Head<HttpBody>, PageError> {
         let host = authority(req.url);
-        let mut attempt = 0;
-        let (lease, mut resp) = loop {
-            let lease = self
-                .pools
-                .lease(&host)
-                .await
-                .map_err(|e| PageError::new(ErrorKind::Connect, e))?;
-            let mut builder = lease.client.get(req.url.clone());
-            for (name, value) in conditionals(req) {
-                builder = builder.header(name, value);
+        match &self.clients {
+            Clients::Direct(pools) => {
+                let request = self.direct_request(req)?;
+                let (lease, resp) = send_leased(
+                    pools,
+                    &host,
+                    |client| client.request(clone_request(&request)),
+                    |e: &hyper_util::client::legacy::Error| classify_direct(e, e.is_connect()),
+                )
+                .await?;
+                let remote_addr = resp.extensions().get::<HttpInfo>().map(|i| i.remote_addr());
+                let (parts, body) = resp.into_parts();
+                Ok(Head {
+                    status: parts.status.as_u16(),
+                    version: parts.version,
+                    headers: parts.headers,
+                    remote_addr,
+                    body: HttpBody::Direct(body, lease),
+                })
             }
-            match builder.send().await {
-                Ok(resp) => break (lease, resp),
-                Err(e) if out_of_descriptors(&e) => {
-                    drop(lease);
-                    self.pools.exhausted();
-                    tracing::debug!("{}: no descriptor free; waiting", req.url);
-                    tokio::time::sleep(descriptor_wait(attempt)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(classify(&e)),
+            Clients::Proxied(pools) => {
+                let (lease, mut resp) = send_leased(
+                    pools,
+                    &host,
+                    |client| {
+                        let mut builder = client.get(req.url.clone());
+                        for (name, value) in conditionals(req) {
+                            builder = builder.header(name, value);
+                        }
+                        builder.send()
+                    },
+                    classify,
+                )
+                .await?;
+                Ok(Head {
+                    status: resp.status().as_u16(),
+                    version: resp.version(),
+                    headers: std::mem::take(resp.headers_mut()),
+                    remote_addr: resp.remote_addr(),
+                    body: HttpBody::Proxied(resp, lease),
+                })
             }
-        };
-        Ok(Head {
-            status: resp.status().as_u16(),
-            version: resp.version(),
-            headers: std::mem::take(resp.headers_mut()),
-            remote_addr: resp.remote_addr(),
-            body: HttpBody(resp, lease),
-        })
+        }
     }
 
     fn host_idle(&self, host: &str) {
-        self.pools.host_idle(host);
+        match &self.clients {
+            Clients::Direct(pools) => pools.host_idle(host),
+            Clients::Proxied(pools) => pools.host_idle(host),
+        }
     }
 
     fn sent_headers(&self, req: Request<'_>) -> HeaderMap {
@@ -189,8 +325,30 @@ impl Transport for HttpTransport {
     }
 }
 
+/// A copy of a request with an empty body (for a second try).
+fn clone_request(request: &hyper::Request<Empty<Bytes>>) -> hyper::Request<Empty<Bytes>> {
+    let mut copy = hyper::Request::new(Empty::new());
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
 impl Body for HttpBody {
     async fn chunk(&mut self) -> Result<Option<Bytes>, PageError> {
-        self.0.chunk().await.map_err(|e| classify(&e))
+        match self {
+            HttpBody::Direct(body, _) => loop {
+                let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
+                match frame {
+                    None => return Ok(None),
+                    Some(Err(e)) => return Err(classify_direct(&e, false)),
+                    // Trailers are not part of the body.
+                    Some(Ok(frame)) => match frame.into_data() {
+                        Ok(data) if !data.is_empty() => return Ok(Some(data)),
+                        _ => {}
+                    },
+                }
+            },
+            HttpBody::Proxied(resp, _) => resp.chunk().await.map_err(|e| classify(&e)),
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Connection pools per host, within a budget of open sockets.
 //!
 //! Each host (authority) that has a request in flight, or had one lately,
-//! has its own reqwest client and so its own keep-alive pool. That makes
+//! has its own client and so its own keep-alive pool. That makes
 //! connections follow work: a pool is dropped — its idle connections closed
 //! at once — when the crawl says the host has nothing left
 //! (`Transport::host_idle`), when it has been idle for `IDLE_KEEP` (checked
@@ -33,8 +33,8 @@ const IDLE_KEEP: Duration = Duration::from_secs(15);
 /// The budget never shrinks below this.
 const MIN_BUDGET: usize = 4;
 
-struct Pool {
-    client: reqwest::Client,
+struct Pool<C> {
+    client: C,
     in_flight: usize,
     /// Sockets this pool may hold (taken from the budget).
     sockets: usize,
@@ -42,8 +42,8 @@ struct Pool {
     idle: Option<(Instant, u64)>,
 }
 
-struct Inner {
-    pools: HashMap<String, Pool>,
+struct Inner<C> {
+    pools: HashMap<String, Pool<C>>,
     /// Pools with nothing in flight, least recently used first.
     idle: BTreeMap<(Instant, u64), String>,
     seq: u64,
@@ -57,27 +57,26 @@ struct Inner {
 }
 
 /// The pools of a run and their socket budget.
-pub struct Pools {
-    inner: Mutex<Inner>,
+pub struct Pools<C> {
+    inner: Mutex<Inner<C>>,
     freed: Notify,
-    build: Box<dyn Fn() -> Result<reqwest::Client, String> + Send + Sync>,
+    build: Box<dyn Fn() -> Result<C, String> + Send + Sync>,
 }
 
 /// A request's hold on its host's pool; dropping it ends the request.
-pub struct Lease {
-    pools: Arc<Pools>,
+pub struct Lease<C: Clone> {
+    pools: Arc<Pools<C>>,
     host: String,
-    pub client: reqwest::Client,
 }
 
-impl Pools {
+impl<C: Clone> Pools<C> {
     /// Pools whose clients `build` makes, holding at most `budget` sockets
     /// and keeping at most `idle_max` idle pools.
     pub fn new(
         budget: usize,
         idle_max: usize,
-        build: impl Fn() -> Result<reqwest::Client, String> + Send + Sync + 'static,
-    ) -> Pools {
+        build: impl Fn() -> Result<C, String> + Send + Sync + 'static,
+    ) -> Pools<C> {
         Pools {
             inner: Mutex::new(Inner {
                 pools: HashMap::new(),
@@ -93,24 +92,25 @@ impl Pools {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner<C>> {
         // Every change under the lock keeps the counts consistent before it
         // can panic (building a client happens outside it): keep going.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A lease on `host`'s pool for one request: waits while the budget
-    /// has no socket for it and no idle pool to close.
-    pub async fn lease(self: &Arc<Self>, host: &str) -> Result<Lease, String> {
+    /// A lease on `host`'s pool for one request, and the pool's client:
+    /// waits while the budget has no socket for it and no idle pool to
+    /// close.
+    pub async fn lease(self: &Arc<Self>, host: &str) -> Result<(Lease<C>, C), String> {
         loop {
             let freed = self.freed.notified();
             match self.try_lease(host)? {
                 Some(client) => {
-                    return Ok(Lease {
+                    let lease = Lease {
                         pools: self.clone(),
                         host: host.to_string(),
-                        client,
-                    });
+                    };
+                    return Ok((lease, client));
                 }
                 // Re-checked at least every 100 ms, whatever wakes it.
                 None => {
@@ -120,7 +120,7 @@ impl Pools {
         }
     }
 
-    fn try_lease(&self, host: &str) -> Result<Option<reqwest::Client>, String> {
+    fn try_lease(&self, host: &str) -> Result<Option<C>, String> {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.sweep(now);
@@ -221,7 +221,7 @@ impl Pools {
     }
 }
 
-impl Inner {
+impl<C> Inner<C> {
     /// Drops pools idle for longer than `IDLE_KEEP`.
     fn sweep(&mut self, now: Instant) {
         while let Some(entry) = self.idle.first_entry() {
@@ -241,7 +241,7 @@ impl Inner {
     }
 }
 
-impl Drop for Lease {
+impl<C: Clone> Drop for Lease<C> {
     fn drop(&mut self) {
         self.pools.end(&self.host);
     }
@@ -251,16 +251,12 @@ impl Drop for Lease {
 mod tests {
     use super::*;
 
-    fn pools(budget: usize) -> Arc<Pools> {
+    fn pools(budget: usize) -> Arc<Pools<()>> {
         pools_idle(budget, 100)
     }
 
-    fn pools_idle(budget: usize, idle_max: usize) -> Arc<Pools> {
-        Arc::new(Pools::new(budget, idle_max, || {
-            reqwest::Client::builder()
-                .build()
-                .map_err(|e| e.to_string())
-        }))
+    fn pools_idle(budget: usize, idle_max: usize) -> Arc<Pools<()>> {
+        Arc::new(Pools::new(budget, idle_max, || Ok(())))
     }
 
     #[tokio::test]
@@ -282,7 +278,7 @@ mod tests {
     #[tokio::test]
     async fn a_spent_budget_closes_the_least_recently_used_idle_pool() {
         let p = pools(4);
-        let held: Vec<Lease> =
+        let held: Vec<(Lease<()>, ())> =
             futures::future::join_all(["a:80", "b:80", "c:80", "d:80"].map(|h| p.lease(h)))
                 .await
                 .into_iter()

@@ -1,0 +1,100 @@
+//! The HTTP client without a proxy: hyper-util's pooled client over
+//! trawl's resolver (`dns`) and rustls (`hyper-rustls`), HTTP/1.1 and
+//! HTTP/2 by ALPN.
+//!
+//! reqwest is built on this same client; going to it directly gives what
+//! reqwest does not expose and a crawler needs, the size of a connection's
+//! read buffer: hyper grows each kept-alive connection's buffer toward
+//! ~400 KiB and never shrinks it, which at `-j 64` was a third of trawl's
+//! peak heap. Here it stops at [`READ_BUFFER_MAX`]. It also drops reqwest's
+//! per-request work that trawl does not use (its URL and header copies,
+//! its redirect and decompression layers, its timeout wrappers). With a
+//! proxy (`--proxy` or the `*_PROXY` variables) trawl uses reqwest, which
+//! speaks to HTTP and SOCKS proxies.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::dns::Name;
+use hyper_util::rt::TokioExecutor;
+use rustls::ClientConfig;
+
+use super::dns::SharedResolver;
+
+/// How large a connection's read buffer grows (a read may take it a little
+/// past this). A response head must fit: hyper gives up on a head still
+/// incomplete when the buffer holds this much (128 KiB is above curl's
+/// 100 KiB limit); a body is read through it in pieces of at most this
+/// size. At `-j 64`, about 8 MiB in all.
+pub const READ_BUFFER_MAX: usize = 128 * 1024;
+
+/// The client of one host's pool.
+pub type DirectClient = Client<Connector, Empty<Bytes>>;
+
+/// The run's resolver as hyper-util's connector calls it.
+#[derive(Clone)]
+pub struct DirectResolver(pub SharedResolver);
+
+type Lookup = Pin<Box<dyn Future<Output = Result<Addrs, Box<dyn StdError + Send + Sync>>> + Send>>;
+type Addrs = std::vec::IntoIter<SocketAddr>;
+
+impl tower_service::Service<Name> for DirectResolver {
+    type Response = Addrs;
+    type Error = Box<dyn StdError + Send + Sync>;
+    type Future = Lookup;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Lookup {
+        let resolver = self.0.clone();
+        Box::pin(async move { resolver.allowed(name.as_str()).await })
+    }
+}
+
+/// What connects: resolves with the run's resolver, opens TCP (with
+/// `connect_timeout`, no Nagle), speaks TLS with the run's configuration
+/// (its ALPN list set here to HTTP/2 and HTTP/1.1). Built once, cloned
+/// into every host's client.
+pub type Connector = HttpsConnector<HttpConnector<DirectResolver>>;
+
+/// The run's connector.
+pub fn connector(
+    resolver: &SharedResolver,
+    tls: &ClientConfig,
+    connect_timeout: Duration,
+) -> Connector {
+    let mut http = HttpConnector::new_with_resolver(DirectResolver(resolver.clone()));
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(connect_timeout));
+    let mut tls = tls.clone();
+    tls.alpn_protocols.clear();
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_all_versions()
+        .wrap_connector(http)
+}
+
+/// A client for one host, keeping at most `idle_per_host` connections for
+/// reuse.
+pub fn client(connector: &Connector, idle_per_host: usize) -> DirectClient {
+    Client::builder(TokioExecutor::new())
+        // No idle timer per pool (one timer task per host cost 10% of the
+        // CPU of a broad crawl): `Pools` closes idle pools.
+        .pool_idle_timeout(None)
+        .pool_max_idle_per_host(idle_per_host)
+        .http1_max_buf_size(READ_BUFFER_MAX)
+        .build(connector.clone())
+}
