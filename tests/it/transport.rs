@@ -1,6 +1,6 @@
 //! The HTTP transport's two clients: without a proxy, hyper-util's client
-//! directly (HTTP/2 by ALPN, a bounded read buffer: a head of 100 KiB is
-//! read, one of 1 MiB is an error record); with `--proxy` or a `*_PROXY`
+//! directly (HTTP/2 by ALPN, a bounded read buffer: a head of 24 KiB is
+//! read, one of 1 MiB is a `too_large` record); with `--proxy` or a `*_PROXY`
 //! variable, reqwest through the proxy.
 
 use crate::common;
@@ -165,7 +165,7 @@ async fn proxy_variable_sends_requests_through_the_proxy() {
 }
 
 #[tokio::test]
-async fn a_100_kib_response_head_is_read_and_a_1_mib_one_is_an_error_record() {
+async fn a_24_kib_response_head_is_read_and_a_1_mib_one_is_too_large() {
     let routes = Router::new().fallback(|uri: Uri| async move {
         let kib: usize = uri.path().trim_start_matches('/').parse().unwrap_or(1);
         let big = "x".repeat(kib * 1024);
@@ -176,7 +176,7 @@ async fn a_100_kib_response_head_is_read_and_a_1_mib_one_is_an_error_record() {
             .into_response()
     });
     let server = TestServer::start(ServerOpts::routes(routes)).await;
-    let urls = format!("{}\n{}\n", server.url("/100"), server.url("/1024"));
+    let urls = format!("{}\n{}\n", server.url("/24"), server.url("/1024"));
     let out = run_trawl(
         &["fetch", "--robots", "ignore", "--seeds", "-"],
         Some(urls.as_bytes()),
@@ -184,11 +184,15 @@ async fn a_100_kib_response_head_is_read_and_a_1_mib_one_is_an_error_record() {
     )
     .await;
     let records = common::by_url(&out.records());
-    let read = &records[&server.url("/100")];
-    assert_eq!(read["status"], 200, "a 100 KiB head is read: {read}");
+    let read = &records[&server.url("/24")];
+    assert_eq!(read["status"], 200, "a 24 KiB head is read: {read}");
     assert_eq!(read["title"], "big head", "{read}");
     let refused = &records[&server.url("/1024")];
-    assert_eq!(error_kind(refused), Some("body"), "{refused}");
+    assert_eq!(error_kind(refused), Some("too_large"), "{refused}");
     let message = refused["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("too large"), "{refused}");
+    assert!(
+        message.starts_with("response head larger than 32 KiB"),
+        "{refused}"
+    );
+    assert_eq!(refused["attempts"], 1, "not retried: {refused}");
 }

@@ -35,7 +35,13 @@ pub struct Hints {
     pub redirect: bool,
     /// The request could not be built (its URL).
     pub builder: bool,
+    /// The client's limit on a response head, in bytes.
+    pub head_limit: usize,
 }
+
+/// hyper's limit on a response head when not configured (its default
+/// largest read buffer), which reqwest keeps.
+const HYPER_HEAD_LIMIT: usize = 8192 + 4096 * 100;
 
 /// The kind and message of a reqwest error.
 pub fn classify(err: &reqwest::Error) -> PageError {
@@ -45,17 +51,23 @@ pub fn classify(err: &reqwest::Error) -> PageError {
         decode: err.is_decode(),
         redirect: err.is_redirect(),
         builder: err.is_builder(),
+        head_limit: HYPER_HEAD_LIMIT,
     };
     classify_chain(err, hints)
 }
 
 /// The kind and message of an error of the direct client, before the
 /// response (connecting, sending, the head) or in its body.
-pub fn classify_direct(err: &(dyn StdError + 'static), connect: bool) -> PageError {
+pub fn classify_direct(
+    err: &(dyn StdError + 'static),
+    connect: bool,
+    head_limit: usize,
+) -> PageError {
     classify_chain(
         err,
         Hints {
             connect,
+            head_limit,
             ..Hints::default()
         },
     )
@@ -80,7 +92,16 @@ fn classify_chain(err: &(dyn StdError + 'static), hints: Hints) -> PageError {
             err.permanent = true;
             return err;
         }
-        from_connection |= e.is::<hyper::Error>();
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            from_connection = true;
+            if hyper.is_parse_too_large() {
+                let limit = hints.head_limit / 1024;
+                return PageError::new(
+                    ErrorKind::TooLarge,
+                    format!("response head larger than {limit} KiB: {message}"),
+                );
+            }
+        }
         if e.is::<rustls::Error>() {
             return PageError::new(ErrorKind::Tls, message);
         }

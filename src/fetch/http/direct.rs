@@ -30,12 +30,16 @@ use rustls::ClientConfig;
 
 use super::dns::SharedResolver;
 
-/// How large a connection's read buffer grows (a read may take it a little
-/// past this). A response head must fit: hyper gives up on a head still
-/// incomplete when the buffer holds this much (128 KiB is above curl's
-/// 100 KiB limit); a body is read through it in pieces of at most this
-/// size. At `-j 64`, about 8 MiB in all.
-pub const READ_BUFFER_MAX: usize = 128 * 1024;
+/// How much a connection's read buffer holds. hyper's buffer grows to this
+/// (its allocation to about twice this, as it reads ahead of the body
+/// chunks handed over), so at `-j 64` they take ~4 MiB, where hyper's
+/// default (~400 KiB each) took ~20 MiB, a third of trawl's peak heap on
+/// a site of large pages. It is also the largest response head read (a
+/// larger one is a `too_large` record): 32 KiB is what the common reverse
+/// proxies pass at most (Varnish's default limit on a response head is
+/// 32 KiB; nginx's proxy buffer 4-8 KiB), so a head past it does not come
+/// from a site that works for browsers behind them.
+pub const READ_BUFFER_MAX: usize = 32 * 1024;
 
 /// The client of one host's pool.
 pub type DirectClient = Client<Connector, Empty<Bytes>>;

@@ -269,7 +269,9 @@ impl Transport for HttpTransport {
                     pools,
                     &host,
                     |client| client.request(clone_request(&request)),
-                    |e: &hyper_util::client::legacy::Error| classify_direct(e, e.is_connect()),
+                    |e: &hyper_util::client::legacy::Error| {
+                        classify_direct(e, e.is_connect(), direct::READ_BUFFER_MAX)
+                    },
                 )
                 .await?;
                 let remote_addr = resp.extensions().get::<HttpInfo>().map(|i| i.remote_addr());
@@ -340,7 +342,9 @@ impl Body for HttpBody {
                 let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
                 match frame {
                     None => return Ok(None),
-                    Some(Err(e)) => return Err(classify_direct(&e, false)),
+                    Some(Err(e)) => {
+                        return Err(classify_direct(&e, false, direct::READ_BUFFER_MAX));
+                    }
                     // Trailers are not part of the body.
                     Some(Ok(frame)) => match frame.into_data() {
                         Ok(data) if !data.is_empty() => return Ok(Some(data)),
