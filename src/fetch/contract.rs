@@ -1,5 +1,6 @@
-//! The transport contract, one test body run against every transport
-//! (reqwest; the browser of `--render` is a stage after it, not a
+//! The transport contract, one test body run against every transport (the
+//! HTTP transport with each of its clients: direct, and reqwest through a
+//! forward proxy; the browser of `--render` is a stage after it, not a
 //! transport), and the
 //! page stage on top of it: what a transport returns is the response as
 //! received — status, headers, the body before content-decoding, the peer —
@@ -123,23 +124,61 @@ async fn contract<T: Transport>(t: &T, base: &Url) {
     let head = t.send(Request::get(&url)).await.unwrap();
     assert_eq!(head.status, 302);
     assert_eq!(head.header(header::LOCATION).as_deref(), Some("/packed"));
+}
 
-    // A refused connection is an error of a kind, not a panic.
-    // Bound but not listening: the port is held, and refuses.
+/// An address bound but not listening: the port is held, and refuses.
+fn refusing() -> tokio::net::TcpSocket {
     let closed = tokio::net::TcpSocket::new_v4().unwrap();
     closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let url = Url::parse(&format!("http://{}/", closed.local_addr().unwrap())).unwrap();
+    closed
+}
+
+/// A refused connection (to the server, or to the proxy) is an error of a
+/// kind, not a panic.
+async fn refused<T: Transport>(t: &T, url: &Url) {
     let err = t
-        .send(Request::get(&url))
+        .send(Request::get(url))
         .await
         .err()
         .expect("nothing listens");
     assert_eq!(err.kind, crate::error::ErrorKind::Connect, "{err:?}");
 }
 
+/// A forward proxy on 127.0.0.1 for plain HTTP: each request (in absolute
+/// form) goes on to its target as it came, and the response comes back as
+/// received, marked `x-proxied: 1`.
+async fn proxy() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<axum::body::Body>();
+    let routes = Router::new().fallback(move |req: axum::extract::Request| {
+        let client = client.clone();
+        async move {
+            match client.request(req).await {
+                Ok(mut resp) => {
+                    let mark = header::HeaderValue::from_static("1");
+                    resp.headers_mut().insert("x-proxied", mark);
+                    resp.map(axum::body::Body::new).into_response()
+                }
+                Err(e) => (axum::http::StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, routes).await.unwrap();
+    });
+    (addr, task)
+}
+
 fn settings() -> Arc<Settings> {
+    settings_with_proxy(None)
+}
+
+fn settings_with_proxy(proxy: Option<String>) -> Arc<Settings> {
     let args = CrawlArgs {
         retries: Some(0),
+        proxy,
         ..CrawlArgs::default()
     };
     Arc::new(Settings::resolve(Mode::Fetch, args).unwrap())
@@ -160,8 +199,37 @@ async fn http_transport_keeps_the_contract() {
     let (addr, server) = server().await;
     let base = Url::parse(&format!("http://{addr}/")).unwrap();
     let s = settings();
-    contract(&HttpTransport::new(&s, 64).unwrap(), &base).await;
+    let t = HttpTransport::new(&s, 64).unwrap();
+    contract(&t, &base).await;
+    let closed = refusing();
+    refused(
+        &t,
+        &Url::parse(&format!("http://{}/", closed.local_addr().unwrap())).unwrap(),
+    )
+    .await;
     server.abort();
+}
+
+#[tokio::test]
+async fn http_transport_through_a_proxy_keeps_the_contract() {
+    let (addr, server) = server().await;
+    let (proxy_addr, proxy) = proxy().await;
+    let base = Url::parse(&format!("http://{addr}/")).unwrap();
+    let s = settings_with_proxy(Some(format!("http://{proxy_addr}")));
+    let t = HttpTransport::new(&s, 64).unwrap();
+    contract(&t, &base).await;
+    let head = t.send(Request::get(&base)).await.unwrap();
+    assert_eq!(
+        head.header("x-proxied").as_deref(),
+        Some("1"),
+        "not proxied"
+    );
+    // The proxy refuses: an error of a kind.
+    let closed = refusing();
+    let s = settings_with_proxy(Some(format!("http://{}", closed.local_addr().unwrap())));
+    refused(&HttpTransport::new(&s, 64).unwrap(), &base).await;
+    server.abort();
+    proxy.abort();
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@
 //! record. It never touches the frontier, so every request, hops and
 //! retries included, passes the host gate in the engine.
 //!
-//! The transport is a port (`transport`): `http` (reqwest) is the first;
+//! The transport is a port (`transport`): `http` (hyper-util, or reqwest
+//! through a proxy) is the first;
 //! the page stage is shared by every transport. With `--render`, a 2xx
 //! HTML page goes through the browser (`render`) between the body and the
 //! page stage, still inside this request's host slot and deadline.

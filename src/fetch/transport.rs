@@ -5,7 +5,8 @@
 //! (content-encoding kept, transfer-encoding removed), so the page stage can
 //! decide what to read at all (a redirect, a retry) and cap what it reads.
 //! Content-decoding, charsets, extraction and the record are the page
-//! stage's, shared by every transport. `http` (reqwest) is the transport.
+//! stage's, shared by every transport. `http` (hyper-util's client, or
+//! reqwest through a proxy) is the transport.
 //! A headless browser is not a second transport but a stage after this one
 //! (`render`): the document is fetched here, as received, and the browser
 //! is handed those bytes, so what is archived and stored is the response

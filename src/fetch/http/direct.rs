@@ -37,8 +37,8 @@ use super::dns::SharedResolver;
 /// a site of large pages. It is also the largest response head read (a
 /// larger one is a `too_large` record): 32 KiB is what the common reverse
 /// proxies pass at most (Varnish's default limit on a response head is
-/// 32 KiB; nginx's proxy buffer 4-8 KiB), so a head past it does not come
-/// from a site that works for browsers behind them.
+/// 32 KiB; nginx's proxy buffer 4-8 KiB), so a site behind one of them
+/// never sends a larger head.
 pub const READ_BUFFER_MAX: usize = 32 * 1024;
 
 /// The client of one host's pool.

@@ -132,18 +132,12 @@ impl HttpTransport {
         }
     }
 
-    /// The request of `req` for the direct client.
-    fn direct_request(&self, req: Request<'_>) -> Result<hyper::Request<Empty<Bytes>>, PageError> {
-        let uri: hyper::Uri = req.url.as_str().parse().map_err(|e| {
-            PageError::new(
-                ErrorKind::InvalidUrl,
-                format!("not a request URI: {}: {e}", req.url),
-            )
-        })?;
+    /// The request of `req` to `uri` for the direct client.
+    fn direct_request(&self, uri: &hyper::Uri, req: Request<'_>) -> hyper::Request<Empty<Bytes>> {
         let mut request = hyper::Request::new(Empty::new());
-        *request.uri_mut() = uri;
+        *request.uri_mut() = uri.clone();
         *request.headers_mut() = self.sent_headers(req);
-        Ok(request)
+        request
     }
 }
 
@@ -264,11 +258,16 @@ impl Transport for HttpTransport {
         let host = authority(req.url);
         match &self.clients {
             Clients::Direct(pools) => {
-                let request = self.direct_request(req)?;
+                let uri: hyper::Uri = req.url.as_str().parse().map_err(|e| {
+                    PageError::new(
+                        ErrorKind::InvalidUrl,
+                        format!("not a request URI: {}: {e}", req.url),
+                    )
+                })?;
                 let (lease, resp) = send_leased(
                     pools,
                     &host,
-                    |client| client.request(clone_request(&request)),
+                    |client| client.request(self.direct_request(&uri, req)),
                     |e: &hyper_util::client::legacy::Error| {
                         classify_direct(e, e.is_connect(), direct::READ_BUFFER_MAX)
                     },
@@ -325,14 +324,6 @@ impl Transport for HttpTransport {
         }
         headers
     }
-}
-
-/// A copy of a request with an empty body (for a second try).
-fn clone_request(request: &hyper::Request<Empty<Bytes>>) -> hyper::Request<Empty<Bytes>> {
-    let mut copy = hyper::Request::new(Empty::new());
-    *copy.uri_mut() = request.uri().clone();
-    *copy.headers_mut() = request.headers().clone();
-    copy
 }
 
 impl Body for HttpBody {
