@@ -18,7 +18,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use common::raw::{self, RawConn};
 use common::{RawServer, ServerOpts, TestServer, run_trawl};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
@@ -40,20 +39,7 @@ fn page(title: &str, body: &str) -> Html<String> {
 
 /// A TLS acceptor with a fresh self-signed certificate for `localhost`.
 fn self_signed_acceptor() -> TlsAcceptor {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS versions")
-    .with_no_client_auth()
-    .with_single_cert(vec![certified.cert.der().clone()], key)
-    .expect("server config");
-    TlsAcceptor::from(Arc::new(config))
+    TlsAcceptor::from(Arc::new(common::tls::self_signed_localhost()))
 }
 
 /// An HTTPS server on 127.0.0.1 with a self-signed certificate for

@@ -5,8 +5,8 @@
 //! would send (`raw`), the runners for the real `trawl` binary (`trawl`), and
 //! the readers for the expectation files stored next to the fixtures
 //! (`fixtures`), the lock that keeps CPU-heavy and timing tests apart
-//! (`cpu`), and the check that requests keep a rate's schedule
-//! (`schedule`).
+//! (`cpu`), the check that requests keep a rate's schedule
+//! (`schedule`), and a self-signed TLS configuration (`tls`).
 //! Tests assert on two things these helpers hand back: what trawl printed
 //! ([`TrawlOutput`]) and what the server saw ([`TestServer::requests`]).
 //! Nothing here talks to the internet or uses a fixed port.
@@ -21,6 +21,7 @@ pub mod redis;
 pub mod schedule;
 pub mod server;
 mod site;
+pub mod tls;
 pub mod trawl;
 pub mod warcio;
 
