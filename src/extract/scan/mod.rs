@@ -42,7 +42,8 @@ use super::links::{self, Link};
 use foreign::{Foreign, Start};
 use noscript::{Around, Noscript};
 use tokens::{
-    Tag, comment_end, find_end_tag, is_space, one_of, parse_attrs, raw_text_element, script_end,
+    Attr, Tag, comment_end, find_end_tag, is_space, one_of, parse_attrs, raw_text_element,
+    script_end,
 };
 
 /// What a scan found.
@@ -99,6 +100,9 @@ struct Scanner<'a> {
     in_body: bool,
     /// `<p>`, `<a>` and `<table>` open, outside a `<noscript>`.
     around: Around,
+    /// The attribute list lent to each start tag that keeps its attributes
+    /// and taken back after it: one allocation a page, not one a link.
+    attrs: Vec<Attr<'a>>,
 }
 
 /// Elements the tree builder keeps in the head, or that do not end it.
@@ -138,6 +142,7 @@ impl<'a> Scanner<'a> {
             noscript: None,
             in_body: false,
             around: Around::default(),
+            attrs: Vec::new(),
         }
     }
 
@@ -215,7 +220,7 @@ impl<'a> Scanner<'a> {
                 } else {
                     self.html_end_tag(name);
                 }
-                match parse_attrs(self.html, e, false).end {
+                match parse_attrs(self.html, e, false, Vec::new()).end {
                     Some(end) => self.i = end,
                     None => return false,
                 }
@@ -270,7 +275,8 @@ impl<'a> Scanner<'a> {
             && [&b"a"[..], b"area", b"base", b"meta", b"title"]
                 .iter()
                 .any(|w| w.eq_ignore_ascii_case(name));
-        let tag = parse_attrs(html, e, wanted || self.foreign.needs_attrs(name));
+        let keep = wanted || self.foreign.needs_attrs(name);
+        let tag = parse_attrs(html, e, keep, std::mem::take(&mut self.attrs));
         let Some(end) = tag.end else { return false };
         self.i = end;
         if !self.in_body && self.templates == 0 && !head_element(name) {
@@ -298,6 +304,7 @@ impl<'a> Scanner<'a> {
         if wanted {
             self.found_tag(name, &tag);
         }
+        self.attrs = tag.attrs;
         kind == Start::Foreign || self.html_start_tag(name)
     }
 

@@ -59,10 +59,16 @@ impl<'a> Tag<'a> {
 
 /// Parses the attributes of a tag starting at `i` (just after its name), in
 /// the WHATWG "before attribute name" state. With `keep` false nothing is
-/// collected: the tag only has to be crossed.
-pub(super) fn parse_attrs(html: &str, mut i: usize, keep: bool) -> Tag<'_> {
+/// collected: the tag only has to be crossed. `attrs` is emptied and
+/// filled (a buffer the caller reuses from tag to tag).
+pub(super) fn parse_attrs<'a>(
+    html: &'a str,
+    mut i: usize,
+    keep: bool,
+    mut attrs: Vec<Attr<'a>>,
+) -> Tag<'a> {
     let b = html.as_bytes();
-    let mut attrs = Vec::new();
+    attrs.clear();
     let open = |attrs| Tag {
         attrs,
         end: None,
