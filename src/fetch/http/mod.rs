@@ -23,13 +23,13 @@ mod tls;
 
 use std::error::Error as StdError;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::BodyExt as _;
 use http_body_util::Empty;
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpInfo;
 use reqwest::header::{
     ACCEPT, ACCEPT_ENCODING, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, USER_AGENT,
@@ -330,8 +330,7 @@ impl Body for HttpBody {
     async fn chunk(&mut self) -> Result<Option<Bytes>, PageError> {
         match self {
             HttpBody::Direct(body, _) => loop {
-                let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
-                match frame {
+                match body.frame().await {
                     None => return Ok(None),
                     Some(Err(e)) => {
                         return Err(classify_direct(&e, false, direct::READ_BUFFER_MAX));
