@@ -1,6 +1,8 @@
 //! Charsets: decoding a body to valid UTF-8 text by BOM, then the
 //! `Content-Type` charset, then `<meta charset>` in the first 1024 bytes
-//! (WHATWG prescan), then valid UTF-8, then `chardetng`; and which content
+//! (WHATWG prescan), then valid UTF-8, then `chardetng`; a declared legacy
+//! charset yields to a body that is valid UTF-8 beyond ASCII (a page
+//! converted to UTF-8 that kept its old declaration); and which content
 //! types are text at all. Pure: bytes in, text out.
 
 use std::borrow::Cow;
@@ -44,13 +46,18 @@ pub fn detect(bytes: &[u8], content_type: Option<&str>, html: bool) -> &'static 
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return enc;
     }
-    if let Some(enc) = content_type.and_then(header_charset) {
-        return enc;
+    let utf8 = std::str::from_utf8(bytes).is_ok();
+    let declared = content_type
+        .and_then(header_charset)
+        .or_else(|| html.then(|| meta_charset(bytes)).flatten());
+    if let Some(enc) = declared {
+        // Text in a legacy encoding is almost never valid UTF-8 once it
+        // has a byte above ASCII; a page converted to UTF-8 that kept its
+        // old declaration often is.
+        let converted = utf8 && enc != UTF_8 && !bytes.is_ascii() && enc.is_ascii_compatible();
+        return if converted { UTF_8 } else { enc };
     }
-    if html && let Some(enc) = meta_charset(bytes) {
-        return enc;
-    }
-    if std::str::from_utf8(bytes).is_ok() {
+    if utf8 {
         return UTF_8;
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
@@ -116,6 +123,21 @@ mod tests {
             UTF_8
         );
         assert_eq!(detect("plain ütf-8".as_bytes(), None, true), UTF_8);
+        // A legacy declaration on a body that is valid UTF-8 beyond ASCII:
+        // the page was converted and kept its old declaration.
+        let converted = "<meta charset=gb2312><p>谷歌在2014年收购</p>".as_bytes();
+        assert_eq!(detect(converted, None, true), UTF_8);
+        assert_eq!(
+            detect(
+                "<p>café</p>".as_bytes(),
+                Some("text/html; charset=ISO-8859-1"),
+                true
+            ),
+            UTF_8
+        );
+        // Only ASCII: the declaration stands (ISO-2022-JP is 7-bit).
+        let jis = b"<meta charset=iso-2022-jp><p>\x1b$B$3$s\x1b(B</p>";
+        assert_eq!(detect(jis, None, true).name(), "ISO-2022-JP");
         // utf-16 in meta means utf-8.
         assert_eq!(detect(b"<meta charset=utf-16le>", None, true), UTF_8);
         // An unknown label falls through to sniffing.

@@ -142,9 +142,21 @@ impl Junk {
 fn invisible(el: ElementRef<'_>) -> bool {
     let v = el.value();
     if v.name() == "noscript" {
-        return el.text().map(|t| t.trim().len()).sum::<usize>() < NOSCRIPT_PROSE;
+        return el.text().map(|t| t.trim().len()).sum::<usize>() < NOSCRIPT_PROSE
+            || escaped_markup(el);
     }
     INVISIBLE_TAGS.contains(&v.name()) || hidden(v)
+}
+
+/// Whether the text of `el` is markup written as text (a `<noscript>`
+/// whose tags were escaped: `&lt;div&gt;&lt;img …&gt;`), which no reader
+/// wants to see.
+fn escaped_markup(el: ElementRef<'_>) -> bool {
+    el.text().any(|t| {
+        let t = t.trim_start();
+        t.starts_with('<')
+            && t[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
+    })
 }
 
 /// The least text of a `<noscript>` shown as content: over what a

@@ -284,6 +284,26 @@ fn a_post_shown_only_without_scripts_is_read_from_noscript() {
 }
 
 #[test]
+fn a_noscript_of_escaped_markup_is_not_content() {
+    // Escaped tags, a tracking pixel's markup written as text: a browser
+    // without scripts would show it literally; no reader wants it.
+    let pixel = "&lt;div style=&quot;position:absolute;&quot;&gt;&lt;img width=1 height=1 \
+        src=&quot;https://px.test/b?P=0123456789abcdef0123456789abcdef0123456789abcdef&quot;&gt;\
+        &lt;/div&gt;&lt;div class=&quot;alertBox&quot;&gt;&lt;p&gt;JavaScript is off.&lt;/p&gt;";
+    let page = format!(
+        r#"<html><body><div class="post"><noscript>{pixel}{pixel}</noscript>
+        <p>{PROSE}</p><p>Second paragraph of {PROSE}</p></div>
+        </body></html>"#
+    );
+    let text = text(&page);
+    assert!(text.starts_with("Fish and chips"), "{text}");
+    assert!(
+        !text.contains("px.test") && !text.contains("<div"),
+        "{text}"
+    );
+}
+
+#[test]
 fn soft_hyphens_and_zero_width_spaces_are_left_out() {
     let page = article_page(&format!(
         "<p>Ita&shy;li&shy;ens Wei&#x200B;ne, &#xFEFF;neben Ba\u{ad}rolo. &#x200B; {PROSE}</p>"
