@@ -7,7 +7,6 @@
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use scraper::node::Element;
 use scraper::{ElementRef, Html};
 
 use super::stats::IdMap;
@@ -240,15 +239,41 @@ pub(super) fn flags_of(text: &str) -> Flags {
     Flags(bits)
 }
 
-/// `class` and `id`, lower case, space-separated.
-fn hint_text(el: &Element) -> String {
+/// `class` and `id`, lower case, space-separated; not an `id` made from
+/// the element's heading (`<div id="sharing-with-others"><h2>Sharing with
+/// others</h2>`: documentation generators name sections so), which says
+/// what the section is about, not what it is.
+fn hint_text(el: ElementRef<'_>) -> String {
+    let v = el.value();
+    let id = v.attr("id").filter(|id| !heading_slug(el, id));
     let mut s = String::new();
-    for v in [el.attr("class"), el.attr("id")].into_iter().flatten() {
+    for v in [v.attr("class"), id].into_iter().flatten() {
         s.push_str(v);
         s.push(' ');
     }
     s.make_ascii_lowercase();
     s
+}
+
+/// Whether `id` is the text of the first heading among the first
+/// elements of `el`, letters and digits alone compared.
+fn heading_slug(el: ElementRef<'_>, id: &str) -> bool {
+    let Some(heading) = el
+        .children()
+        .filter_map(ElementRef::wrap)
+        .take(3)
+        .find(|c| matches!(c.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+    else {
+        return false;
+    };
+    let slug = |chars: &mut dyn Iterator<Item = char>| -> String {
+        chars
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let id = slug(&mut id.chars());
+    !id.is_empty() && id == slug(&mut heading.text().flat_map(str::chars))
 }
 
 /// The hints of every element of a page that has any.
@@ -267,7 +292,7 @@ impl HintMap {
             if v.attr("class").is_none() && v.attr("id").is_none() {
                 continue;
             }
-            let f = flags_of(&hint_text(v));
+            let f = flags_of(&hint_text(el));
             if f != Flags::default() {
                 map.insert(node.id(), f);
             }

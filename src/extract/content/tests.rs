@@ -304,6 +304,26 @@ fn a_noscript_of_escaped_markup_is_not_content() {
 }
 
 #[test]
+fn a_section_named_after_its_heading_is_not_read_as_a_hint() {
+    // Documentation generators make a section's id of its heading: a
+    // section on sharing is not a share bar, one on related work not a
+    // list of related links.
+    let page = format!(
+        r#"<html><body><div class="document">
+        <div class="section" id="evolve-basics"><h1>Evolve basics</h1><p>{PROSE}</p></div>
+        <div class="section" id="sharing-with-others"><h2>Sharing with others¶</h2>
+        <p>Sharing paragraph: {PROSE}</p></div>
+        <div class="section" id="related-work"><h2>Related work</h2><p>Related paragraph: {PROSE}</p></div>
+        <div class="share-bar" id="share"><p>Share this page with your friends, {PROSE}</p></div>
+        </div></body></html>"#
+    );
+    let text = text(&page);
+    assert!(text.contains("Sharing paragraph"), "{text}");
+    assert!(text.contains("Related paragraph"), "{text}");
+    assert!(!text.contains("your friends"), "{text}");
+}
+
+#[test]
 fn soft_hyphens_and_zero_width_spaces_are_left_out() {
     let page = article_page(&format!(
         "<p>Ita&shy;li&shy;ens Wei&#x200B;ne, &#xFEFF;neben Ba\u{ad}rolo. &#x200B; {PROSE}</p>"
