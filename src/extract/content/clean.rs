@@ -3,8 +3,9 @@
 //! whole page) and *boilerplate* (navigation, headers and footers,
 //! sidebars, forms, datelines, cookie banners, share bars, comments: by
 //! tag, ARIA role, or a hint in `class` and `id`, as Readability and
-//! trafilatura read them; short captions, credits and author boxes, and
-//! teasers that link elsewhere, by their hints and their text).
+//! trafilatura read them; short captions, credits and author boxes,
+//! teasers that link elsewhere, and "read more" boxes that hold no prose,
+//! by their hints and their text).
 
 use ego_tree::{NodeId, NodeRef};
 use scraper::node::Element;
@@ -111,7 +112,8 @@ impl Junk {
                 let text = count.text;
                 if (boilerplate(el, hints)
                     || has(el, hints, Flags::CAPTION) && text <= CAPTION && !holds_prose(el, stats)
-                    || has(el, hints, Flags::TEASER) && count.link_density() > 0.1)
+                    || has(el, hints, Flags::TEASER) && count.link_density() > 0.1
+                    || has(el, hints, Flags::MORE) && !holds_prose(el, stats))
                     && 2 * text <= total
                     && !holds_content(el)
                     && !article_header(el)

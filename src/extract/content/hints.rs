@@ -44,8 +44,6 @@ const STRONG_HINTS: &[&str] = &[
     "shoutbox",
     "pagination",
     "pager",
-    "read-more",
-    "readmore",
     "more-stories",
     "most-popular",
     "mostpopular",
@@ -81,6 +79,9 @@ const CAPTION_HINTS: &[&str] = &[
     "contact",
     "kontakt",
 ];
+/// Hints of a "read more" button, or of the rest of the story it opens
+/// (`<div id="read-more-content">`): boilerplate unless it holds prose.
+const MORE_HINTS: &[&str] = &["read-more", "readmore"];
 /// Hints of a teaser: boilerplate when it links elsewhere, a tenth of its
 /// text in links or more (a card for another article), content when not
 /// (a German article's lead).
@@ -169,6 +170,7 @@ impl Flags {
     pub(super) const CAPTION: Flags = Flags(16);
     pub(super) const TEASER: Flags = Flags(32);
     pub(super) const LEAD: Flags = Flags(64);
+    pub(super) const MORE: Flags = Flags(128);
 
     pub(super) fn has(self, f: Flags) -> bool {
         self.0 & f.0 != 0
@@ -195,6 +197,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         (CAPTION_HINTS, Flags::CAPTION),
         (TEASER_HINTS, Flags::TEASER),
         (LEAD_HINTS, Flags::LEAD),
+        (MORE_HINTS, Flags::MORE),
     ];
     for (list, flag) in lists {
         for h in list {

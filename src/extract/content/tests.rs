@@ -324,6 +324,20 @@ fn a_section_named_after_its_heading_is_not_read_as_a_hint() {
 }
 
 #[test]
+fn the_rest_of_a_story_behind_read_more_is_kept() {
+    let page = format!(
+        r#"<html><body><div class="story-body"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p>
+        <div id="read-more"><div id="read-more-content"><p>Rest of the story: {PROSE}</p>
+        </div></div>
+        <div class="read-more-link"><a href="/more">Read more about fish</a></div>
+        </div></body></html>"#
+    );
+    let text = text(&page);
+    assert!(text.contains("Rest of the story"), "{text}");
+    assert!(!text.contains("Read more about"), "{text}");
+}
+
+#[test]
 fn soft_hyphens_and_zero_width_spaces_are_left_out() {
     let page = article_page(&format!(
         "<p>Ita&shy;li&shy;ens Wei&#x200B;ne, &#xFEFF;neben Ba\u{ad}rolo. &#x200B; {PROSE}</p>"
