@@ -161,7 +161,9 @@ fn semantic<'a>(
 /// of links, give their parent; three or more spread over the page (not
 /// inside one another, of 200 characters or more, links aside) are kept,
 /// all of them, unless this one holds half their text (the story, and
-/// teasers of others). Every `articleBody` of the page is one part of it.
+/// teasers of others). Every `articleBody` of the page is one part of it;
+/// a named container, each of its siblings of its class
+/// (`split_container`).
 fn parts_of_one<'a>(
     el: ElementRef<'a>,
     body: ElementRef<'a>,
@@ -178,7 +180,7 @@ fn parts_of_one<'a>(
         return (parts.len() > 1).then_some(parts);
     }
     if el.value().name() != "article" {
-        return None;
+        return split_container(el, junk, stats);
     }
     let plain = |a: &ElementRef<'_>| stats.of(a.id()).link_density() < 0.3;
     let parent = el.parent().and_then(ElementRef::wrap)?;
@@ -203,6 +205,30 @@ fn parts_of_one<'a>(
     let sum: u32 = parts.iter().map(|a| stats.of(a.id()).plain()).sum();
     let one = parts.len() < 3 || !parts.contains(&el) || 2 * stats.of(el.id()).plain() >= sum;
     (!one).then_some(parts)
+}
+
+/// A container the story is split over (`<div class="story-body">` once
+/// before an advertisement and once after): the siblings of its class,
+/// 200 characters or more outside links, none made mostly of links.
+fn split_container<'a>(
+    el: ElementRef<'a>,
+    junk: &Junk,
+    stats: &Stats,
+) -> Option<Vec<ElementRef<'a>>> {
+    let class = el.value().attr("class")?;
+    let parent = el.parent().and_then(ElementRef::wrap)?;
+    let parts: Vec<ElementRef<'a>> = parent
+        .children()
+        .filter_map(ElementRef::wrap)
+        .filter(|a| {
+            let c = stats.of(a.id());
+            junk.get(a.id()).is_none()
+                && a.value().attr("class") == Some(class)
+                && (c.plain() >= 200 || a.id() == el.id())
+                && c.link_density() < 0.3
+        })
+        .collect();
+    (parts.len() > 1).then_some(parts)
 }
 
 /// Whether `el` says it is the body of an article (schema.org).

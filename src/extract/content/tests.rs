@@ -338,6 +338,28 @@ fn the_rest_of_a_story_behind_read_more_is_kept() {
 }
 
 #[test]
+fn a_story_split_around_an_advertisement_is_kept_whole() {
+    let page = format!(
+        r#"<html><body><div class="page">
+        <div class="story-body-supplemental"><div class="story-body">
+        <p>Beginning: {PROSE}</p><p>{PROSE}</p></div>
+        <div class="ad"><a href="/buy">Buy now</a></div></div>
+        <div class="story-body-supplemental"><div class="story-body">
+        <p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p><p>End: {PROSE}</p></div>
+        <div class="more"><a href="/more">More on fish</a></div></div>
+        </div><div class="story-body-supplemental"><a href="/other">Another story</a></div>
+        </body></html>"#
+    );
+    let text = text(&page);
+    assert!(text.starts_with("Beginning: Fish"), "{text}");
+    assert!(text.contains("End: Fish"), "{text}");
+    assert!(
+        !text.contains("Another story") && !text.contains("Buy now"),
+        "{text}"
+    );
+}
+
+#[test]
 fn soft_hyphens_and_zero_width_spaces_are_left_out() {
     let page = article_page(&format!(
         "<p>Ita&shy;li&shy;ens Wei&#x200B;ne, &#xFEFF;neben Ba\u{ad}rolo. &#x200B; {PROSE}</p>"
