@@ -14,6 +14,7 @@ use super::stats::Stats;
 
 mod afterword;
 mod blocks;
+mod math;
 mod table;
 
 pub(super) use blocks::Blocks;
@@ -235,6 +236,7 @@ impl Renderer<'_> {
             "em" | "i" | "cite" => self.wrapped(el, "*", out),
             "s" | "del" | "strike" => self.wrapped(el, "~~", out),
             "code" | "kbd" | "samp" | "tt" => self.code(el, out),
+            "math" => self.math(el, out),
             "dt" if self.markdown() => {
                 let text = self.sub(el).join(" ");
                 if !text.is_empty() {

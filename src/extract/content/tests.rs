@@ -360,6 +360,32 @@ fn a_story_split_around_an_advertisement_is_kept_whole() {
 }
 
 #[test]
+fn formulas_are_written_as_tex_or_their_tokens() {
+    let page = article_page(&format!(
+        r#"<p>When <math><mi>a</mi><mo>&#x2260;</mo><mn>0</mn></math>, there are two
+        solutions to <math><semantics><mrow><mi>a</mi><msup><mi>x</mi><mn>2</mn></msup>
+        <mo>+</mo><mi>c</mi><mo>=</mo><mn>0</mn></mrow>
+        <annotation encoding="application/x-tex">ax^2 + c = 0</annotation></semantics></math>
+        and they are:</p>
+        <math display="block"><semantics><mi>x</mi>
+        <annotation encoding="application/x-tex">x = \pm\sqrt{{-c/a}}</annotation></semantics></math>
+        <p>{PROSE}</p>"#
+    ));
+    let md = markdown(&page);
+    assert!(
+        md.contains("When a ≠ 0, there are two solutions to $ax^2 + c = 0$ and they are:"),
+        "{md}"
+    );
+    assert!(md.contains("\n\n$$\nx = \\pm\\sqrt{-c/a}\n$$\n\n"), "{md}");
+    let text = text(&page);
+    assert!(
+        text.contains("When a ≠ 0, there are two solutions to a x 2 + c = 0 and they are:"),
+        "{text}"
+    );
+    assert!(!text.contains("ax^2") && !text.contains("$"), "{text}");
+}
+
+#[test]
 fn soft_hyphens_and_zero_width_spaces_are_left_out() {
     let page = article_page(&format!(
         "<p>Ita&shy;li&shy;ens Wei&#x200B;ne, &#xFEFF;neben Ba\u{ad}rolo. &#x200B; {PROSE}</p>"
