@@ -46,18 +46,18 @@ pub fn detect(bytes: &[u8], content_type: Option<&str>, html: bool) -> &'static 
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return enc;
     }
-    let utf8 = std::str::from_utf8(bytes).is_ok();
+    let utf8 = || std::str::from_utf8(bytes).is_ok();
     let declared = content_type
         .and_then(header_charset)
         .or_else(|| html.then(|| meta_charset(bytes)).flatten());
     if let Some(enc) = declared {
         // Text in a legacy encoding is almost never valid UTF-8 once it
         // has a byte above ASCII; a page converted to UTF-8 that kept its
-        // old declaration often is.
-        let converted = utf8 && enc != UTF_8 && !bytes.is_ascii() && enc.is_ascii_compatible();
+        // old declaration often is. (UTF-8 declared: no second look.)
+        let converted = enc != UTF_8 && enc.is_ascii_compatible() && !bytes.is_ascii() && utf8();
         return if converted { UTF_8 } else { enc };
     }
-    if utf8 {
+    if utf8() {
         return UTF_8;
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);

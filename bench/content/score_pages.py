@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""A second check of main-content extraction: Mozilla Readability's test pages.
+
+Each directory of Readability's test/test-pages holds a page (source.html) and the article
+Readability's maintainers accept for it (expected.html). That is not ground truth made by
+hand, and it leans towards Readability's own view (it keeps an article's infobox and its
+list of references, and drops its headline); but it is a second set of real pages, none of
+them seen while tuning on trafilatura's set, so an extraction rule that holds on both is
+more likely to hold on pages neither has. The pages are not vendored: on the project
+machines they are in /work/shared/readability-pages, extracted from mozilla/readability
+with
+    git archive HEAD test/test-pages | tar -x   (then moved up).
+
+    score_pages.py DATA_DIR --trawl target/release/trawl [--extractors trawl,trafilatura]
+                            [--out DIR]
+
+Scoring is bag-of-words, as the web-content-extraction benchmarks score: the text of
+expected.html and each extractor's text are cut into words (letters and digits; each Han or
+kana character a word of its own), lower case; per page, precision = shared words / words
+output, recall = shared words / words expected, F1 their harmonic mean; the table gives the
+mean over pages and the number of pages under F1 0.5 (a wrong block picked, or none).
+trawl is fetched over HTTP (`fetch --text`), trafilatura and Readability.js run as in
+score.py (set them up with `score.py --setup`). Readability is scored against its own
+expected output, as a check of the scoring: it should come out near 1.
+"""
+
+import argparse
+import collections
+import html.parser
+import json
+import os
+import re
+import sys
+import time
+
+import score
+
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD = re.compile(f"[{CJK}]|[^\\W_{CJK}]+")
+
+
+def words(text):
+    return collections.Counter(WORD.findall(text.lower()))
+
+
+class TextOf(html.parser.HTMLParser):
+    "All text of a document, tags dropped."
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def text_of(path):
+    p = TextOf()
+    with open(path, encoding="utf-8") as f:
+        p.feed(f.read())
+    return " ".join(p.parts)
+
+
+def prf(out, gold):
+    "Precision, recall, F1 of bags of words (0 when either side is empty)."
+    if not out or not gold:
+        return 0.0, 0.0, 0.0
+    shared = sum((out & gold).values())
+    p, r = shared / sum(out.values()), shared / sum(gold.values())
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("data_dir", help="Readability's test-pages: one directory per page")
+    ap.add_argument("--trawl", help="path to the trawl binary")
+    ap.add_argument("--extractors", default="trawl,trafilatura,readability")
+    ap.add_argument("--out", default=os.path.join(score.HERE, "results-pages"))
+    args = ap.parse_args()
+    data_dir = os.path.abspath(args.data_dir)
+    names = [n.strip() for n in args.extractors.split(",") if n.strip()]
+    if unknown := set(names) - set(score.EXTRACTORS):
+        ap.error(f"unknown extractor(s): {', '.join(sorted(unknown))}")
+    pages = sorted(d for d in os.listdir(data_dir)
+                   if os.path.isfile(os.path.join(data_dir, d, "expected.html"))
+                   and os.path.isfile(os.path.join(data_dir, d, "source.html")))
+    if not pages:
+        raise SystemExit(f"{data_dir}: no directory with source.html and expected.html")
+    docs = [{"rel": f"{p}/source.html", "page": p} for p in pages]
+    gold = {p: words(text_of(os.path.join(data_dir, p, "expected.html"))) for p in pages}
+    print(f"{len(pages)} pages")
+
+    results, infos = {}, {}
+    for name in names:
+        print(f"running {name} ...", flush=True)
+        start = time.perf_counter()
+        try:
+            res, info = score.RUNNERS[name](data_dir, docs, args)
+        except (RuntimeError, OSError) as exc:
+            print(f"  {name} FAILED, not scored: {exc}", file=sys.stderr)
+            continue
+        res.pop("trawl (markdown)", None)
+        results.update(res)
+        infos[name] = info
+        print(f"  {info}; {time.perf_counter() - start:.1f} s", flush=True)
+    if not results:
+        raise SystemExit("no extractor produced results")
+
+    rows = ["| extractor | pages | precision | recall | F1 | pages under F1 0.5 |", "|---|---:|---:|---:|---:|---:|"]
+    per_page = {p: {} for p in pages}
+    for name, res in results.items():
+        scores = []
+        for d in docs:
+            text = res.get(d["rel"], (None,))[0] or ""
+            s = prf(words(text), gold[d["page"]])
+            per_page[d["page"]][name] = {"precision": round(s[0], 4), "recall": round(s[1], 4),
+                                         "f1": round(s[2], 4), "chars": len(text)}
+            scores.append(s)
+        mean = [sum(s[i] for s in scores) / len(scores) for i in range(3)]
+        low = sum(s[2] < 0.5 for s in scores)
+        rows.append(f"| {name} | {len(scores)} | {mean[0]:.3f} | {mean[1]:.3f} | **{mean[2]:.3f}** | {low} |")
+    report = ["## Main-content extraction (Readability's test pages)", "",
+              *[f"- {n}: {i}" for n, i in infos.items()], "", *rows, "",
+              "Means over pages of bag-of-words precision, recall and F1 against expected.html."]
+    print("\n" + "\n".join(report))
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(report) + "\n")
+    with open(os.path.join(args.out, "per_page.json"), "w", encoding="utf-8") as f:
+        json.dump(per_page, f, ensure_ascii=False, indent=1)
+    print(f"\nper-page results: {args.out}/per_page.json, summary.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
