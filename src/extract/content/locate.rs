@@ -2,7 +2,8 @@
 //! `articleBody`, the largest `<article>`, `<main>`, a `class`/`id` such as
 //! `entry-content`), then Readability's scoring of paragraphs (each
 //! paragraph's length and commas go to its parent and, less and less, to
-//! four more ancestors; an ancestor's score is cut by its link density),
+//! four more ancestors; an ancestor's score is cut by its link density;
+//! the best brings its siblings, or the steps of one class it sits in),
 //! and the wider of the two when one holds the other; an `<article>` that
 //! is one of several parts of a page (a recipe's boxes, a thread's posts,
 //! a story's sections) brings the others, as every `articleBody` does. A
@@ -324,7 +325,59 @@ fn scored<'a>(
             kept.push(sib);
         }
     }
+    let sum = |v: &[ElementRef<'_>]| v.iter().map(|e| stats.of(e.id()).plain()).sum::<u32>();
+    // Readability looks at the siblings of its candidate only; a text in
+    // steps puts each step in a box of its own.
+    if let Some(steps) = repeated(top, body, junk, stats)
+        && sum(&steps) > sum(&kept)
+    {
+        return Some(steps);
+    }
     Some(kept)
+}
+
+/// Steps of one text (a how-to's steps, a page's sections, the posts of
+/// a thread): `top` is, or is within two levels of, one of siblings of
+/// one class, three or more of them with 50 characters or more outside
+/// links and none mostly links: all of them, those mostly links aside.
+/// Taken when they hold more than Readability's siblings.
+fn repeated<'a>(
+    top: ElementRef<'a>,
+    body: ElementRef<'a>,
+    junk: &Junk,
+    stats: &Stats,
+) -> Option<Vec<ElementRef<'a>>> {
+    for el in std::iter::once(top)
+        .chain(top.ancestors().filter_map(ElementRef::wrap))
+        .take(3)
+    {
+        if el.id() == body.id() {
+            break;
+        }
+        let Some(class) = el.value().attr("class") else {
+            continue;
+        };
+        let Some(parent) = el.parent().and_then(ElementRef::wrap) else {
+            break;
+        };
+        let same: Vec<_> = parent
+            .children()
+            .filter_map(ElementRef::wrap)
+            .filter(|c| c.value().attr("class") == Some(class) && junk.get(c.id()).is_none())
+            .collect();
+        let prose = |c: &&ElementRef<'a>| {
+            let n = stats.of(c.id());
+            n.plain() >= 50 && n.link_density() < 0.3
+        };
+        if same.iter().filter(prose).count() >= 3 {
+            return Some(
+                same.into_iter()
+                    .filter(|c| stats.of(c.id()).link_density() < 0.3)
+                    .collect(),
+            );
+        }
+    }
+    None
 }
 
 /// Readability's head start by tag and hints.

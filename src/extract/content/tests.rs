@@ -386,6 +386,46 @@ fn formulas_are_written_as_tex_or_their_tokens() {
 }
 
 #[test]
+fn a_how_to_in_steps_is_kept_whole() {
+    let step = |n: u32, words: &str| {
+        format!(
+            r#"<div class="mod step"><div class="stepContent"><div class="content">
+            <p>Step {n}: {words}</p></div><figure><img src="/s{n}.jpg"></figure>
+            <figcaption class="caption">Photo {n}</figcaption></div></div>"#
+        )
+    };
+    let page = format!(
+        r#"<html><body><header class="page-head"><h1>How to fry fish</h1></header>
+        <div class="col-main">{}<div class="related"><a href="/a">Fish soup</a></div>{}{}{}</div>
+        <footer><a href="/about">About us</a></footer></body></html>"#,
+        step(1, &format!("{PROSE} {PROSE}")),
+        step(
+            2,
+            "Heat the oil in a deep pan until a cube of bread browns in a minute."
+        ),
+        step(
+            3,
+            "Dip the fish in the batter, then lower it into the oil, away from you."
+        ),
+        step(
+            4,
+            "Fry for five to eight minutes, turning once, until golden; drain well."
+        ),
+    );
+    let text = text(&page);
+    assert!(text.starts_with("Step 1: Fish and chips"), "{text}");
+    assert!(
+        text.contains("Step 2: Heat") && text.contains("Step 3: Dip"),
+        "{text}"
+    );
+    assert!(text.contains("Step 4: Fry"), "{text}");
+    assert!(
+        !text.contains("About us") && !text.contains("Fish soup"),
+        "{text}"
+    );
+}
+
+#[test]
 fn soft_hyphens_and_zero_width_spaces_are_left_out() {
     let page = article_page(&format!(
         "<p>Ita&shy;li&shy;ens Wei&#x200B;ne, &#xFEFF;neben Ba\u{ad}rolo. &#x200B; {PROSE}</p>"
