@@ -302,6 +302,15 @@ def table(matrices, names):
     return "\n".join(rows)
 
 
+def write_results(out_dir, report, name, obj):
+    "OUT/summary.md (the report's lines) and OUT/NAME (obj as JSON)."
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "summary.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(report) + "\n")
+    with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False, indent=1)
+
+
 def setup():
     "Create .venv and install requirements.txt; npm ci when node_modules is missing. Idempotent."
     if not os.path.exists(VENV_PY):
@@ -364,11 +373,7 @@ def main():
               "(user+sys, all threads, fetching included) over all pages."]
     print("\n" + "\n".join(report))
 
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
-        f.write("\n".join(report) + "\n")
-    with open(os.path.join(args.out, "per_doc.json"), "w", encoding="utf-8") as f:
-        json.dump(per_doc, f, ensure_ascii=False, indent=1)
+    write_results(args.out, report, "per_doc.json", per_doc)
     for name, res in results.items():
         fname = "outputs-" + re.sub(r"\W+", "-", name).strip("-") + ".jsonl"
         with open(os.path.join(args.out, fname), "w", encoding="utf-8") as f:

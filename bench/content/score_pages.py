@@ -27,7 +27,6 @@ expected output, as a check of the scoring: it should come out near 1.
 import argparse
 import collections
 import html.parser
-import json
 import os
 import re
 import sys
@@ -123,11 +122,7 @@ def main():
               *[f"- {n}: {i}" for n, i in infos.items()], "", *rows, "",
               "Means over pages of bag-of-words precision, recall and F1 against expected.html."]
     print("\n" + "\n".join(report))
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
-        f.write("\n".join(report) + "\n")
-    with open(os.path.join(args.out, "per_page.json"), "w", encoding="utf-8") as f:
-        json.dump(per_page, f, ensure_ascii=False, indent=1)
+    score.write_results(args.out, report, "per_page.json", per_page)
     print(f"\nper-page results: {args.out}/per_page.json, summary.md")
     return 0
 

@@ -209,27 +209,34 @@ fn parts_of_one<'a>(
 }
 
 /// A container the story is split over (`<div class="story-body">` once
-/// before an advertisement and once after): the siblings of its class,
-/// 200 characters or more outside links, none made mostly of links.
+/// before an advertisement and once after): its siblings of its class
+/// with 200 characters or more outside links.
 fn split_container<'a>(
     el: ElementRef<'a>,
     junk: &Junk,
     stats: &Stats,
 ) -> Option<Vec<ElementRef<'a>>> {
+    let mut parts = of_its_class(el, junk, stats)?;
+    parts.retain(|a| a.id() == el.id() || stats.of(a.id()).plain() >= 200);
+    (parts.len() > 1).then_some(parts)
+}
+
+/// `el` and its siblings of its class, in order, none left out or made
+/// mostly of links.
+fn of_its_class<'a>(el: ElementRef<'a>, junk: &Junk, stats: &Stats) -> Option<Vec<ElementRef<'a>>> {
     let class = el.value().attr("class")?;
     let parent = el.parent().and_then(ElementRef::wrap)?;
-    let parts: Vec<ElementRef<'a>> = parent
-        .children()
-        .filter_map(ElementRef::wrap)
-        .filter(|a| {
-            let c = stats.of(a.id());
-            junk.get(a.id()).is_none()
-                && a.value().attr("class") == Some(class)
-                && (c.plain() >= 200 || a.id() == el.id())
-                && c.link_density() < 0.3
-        })
-        .collect();
-    (parts.len() > 1).then_some(parts)
+    Some(
+        parent
+            .children()
+            .filter_map(ElementRef::wrap)
+            .filter(|a| {
+                junk.get(a.id()).is_none()
+                    && a.value().attr("class") == Some(class)
+                    && stats.of(a.id()).link_density() < 0.3
+            })
+            .collect(),
+    )
 }
 
 /// Whether `el` says it is the body of an article (schema.org).
@@ -339,45 +346,25 @@ fn scored<'a>(
 /// Steps of one text (a how-to's steps, a page's sections, the posts of
 /// a thread): `top` is, or is within two levels of, one of siblings of
 /// one class, three or more of them with 50 characters or more outside
-/// links and none mostly links: all of them, those mostly links aside.
-/// Taken when they hold more than Readability's siblings.
+/// links: all of them, those mostly links aside. Taken when they hold
+/// more than Readability's siblings.
 fn repeated<'a>(
     top: ElementRef<'a>,
     body: ElementRef<'a>,
     junk: &Junk,
     stats: &Stats,
 ) -> Option<Vec<ElementRef<'a>>> {
-    for el in std::iter::once(top)
+    std::iter::once(top)
         .chain(top.ancestors().filter_map(ElementRef::wrap))
         .take(3)
-    {
-        if el.id() == body.id() {
-            break;
-        }
-        let Some(class) = el.value().attr("class") else {
-            continue;
-        };
-        let Some(parent) = el.parent().and_then(ElementRef::wrap) else {
-            break;
-        };
-        let same: Vec<_> = parent
-            .children()
-            .filter_map(ElementRef::wrap)
-            .filter(|c| c.value().attr("class") == Some(class) && junk.get(c.id()).is_none())
-            .collect();
-        let prose = |c: &&ElementRef<'a>| {
-            let n = stats.of(c.id());
-            n.plain() >= 50 && n.link_density() < 0.3
-        };
-        if same.iter().filter(prose).count() >= 3 {
-            return Some(
-                same.into_iter()
-                    .filter(|c| stats.of(c.id()).link_density() < 0.3)
-                    .collect(),
-            );
-        }
-    }
-    None
+        .take_while(|el| el.id() != body.id())
+        .filter_map(|el| of_its_class(el, junk, stats))
+        .find(|same| {
+            same.iter()
+                .filter(|c| stats.of(c.id()).plain() >= 50)
+                .count()
+                >= 3
+        })
 }
 
 /// Readability's head start by tag and hints.
