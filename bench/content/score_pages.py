@@ -4,9 +4,9 @@
 Each directory of Readability's test/test-pages holds a page (source.html) and the article
 Readability's maintainers accept for it (expected.html). That is not ground truth made by
 hand, and it leans towards Readability's own view (it keeps an article's infobox and its
-list of references, and drops its headline); but it is a second set of real pages, none of
-them seen while tuning on trafilatura's set, so an extraction rule that holds on both is
-more likely to hold on pages neither has. The pages are not vendored: on the project
+list of references, and drops its headline); but it is a second set of real pages, unlike
+trafilatura's, so an extraction rule that holds on both is more likely to hold on pages
+neither has. The pages are not vendored: on the project
 machines they are in /work/shared/readability-pages, extracted from mozilla/readability
 with
     git archive HEAD test/test-pages | tar -x   (then moved up).
