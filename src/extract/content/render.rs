@@ -1,6 +1,7 @@
 //! What is kept, written out: GitHub-flavoured Markdown (headings,
 //! paragraphs, lists, block quotes, fenced code, tables, emphasis, links and
-//! images made absolute) or plain text (the same blocks, no markup).
+//! images made absolute, formulas as TeX: `math`) or plain text (the same
+//! blocks, no markup).
 //! Links without text are dropped (their text, if any, stays), images
 //! without a source and tracking pixels too; whitespace is folded as a
 //! browser folds it, except in `<pre>`.
