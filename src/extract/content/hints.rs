@@ -269,14 +269,16 @@ fn heading_slug(el: ElementRef<'_>, id: &str) -> bool {
     else {
         return false;
     };
-    let slug = |chars: &mut dyn Iterator<Item = char>| -> String {
-        chars
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let id = slug(&mut id.chars());
-    !id.is_empty() && id == slug(&mut heading.text().flat_map(str::chars))
+    let id = slug(id.chars());
+    !id.is_empty() && id == slug(heading.text().flat_map(str::chars))
+}
+
+/// Letters and digits, lower case.
+fn slug(chars: impl Iterator<Item = char>) -> String {
+    chars
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The hints of every element of a page that has any.

@@ -218,7 +218,8 @@ fn split_container<'a>(
 ) -> Option<Vec<ElementRef<'a>>> {
     let mut parts = of_its_class(el, junk, stats)?;
     parts.retain(|a| a.id() == el.id() || stats.of(a.id()).plain() >= 200);
-    (parts.len() > 1).then_some(parts)
+    // The container itself mostly links: its siblings do not stand for it.
+    (parts.len() > 1 && parts.contains(&el)).then_some(parts)
 }
 
 /// `el` and its siblings of its class, in order, none left out or made

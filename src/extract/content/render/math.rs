@@ -1,6 +1,6 @@
-//! MathML written out: its TeX when the page carries it (an `alttext`
-//! that looks like TeX, or a TeX `<annotation>`, as MathJax and LaTeX
-//! converters leave them), inline `$…$` or displayed `$$…$$` in Markdown;
+//! MathML written out: its TeX when the page carries it (a TeX
+//! `<annotation>`, as MathJax and LaTeX converters leave it), inline
+//! `$…$` or displayed `$$…$$` in Markdown;
 //! otherwise, and in plain text, its `alttext` or its tokens in order,
 //! one space apart (`a x 2 + b x + c = 0`). Formulas carry meaning that a
 //! reader of the paragraph around them needs.
