@@ -311,6 +311,15 @@ def write_results(out_dir, report, name, obj):
         json.dump(obj, f, ensure_ascii=False, indent=1)
 
 
+def write_outputs(out_dir, results):
+    "OUT/outputs-NAME.jsonl: each extractor's text (or error) per page."
+    for name, res in results.items():
+        fname = "outputs-" + re.sub(r"\W+", "-", name).strip("-") + ".jsonl"
+        with open(os.path.join(out_dir, fname), "w", encoding="utf-8") as f:
+            for rel, (text, _, err) in sorted(res.items()):
+                f.write(json.dumps({"path": rel, "text": text, "error": err}, ensure_ascii=False) + "\n")
+
+
 def setup():
     "Create .venv and install requirements.txt; npm ci when node_modules is missing. Idempotent."
     if not os.path.exists(VENV_PY):
@@ -374,11 +383,7 @@ def main():
     print("\n" + "\n".join(report))
 
     write_results(args.out, report, "per_doc.json", per_doc)
-    for name, res in results.items():
-        fname = "outputs-" + re.sub(r"\W+", "-", name).strip("-") + ".jsonl"
-        with open(os.path.join(args.out, fname), "w", encoding="utf-8") as f:
-            for rel, (text, _, err) in sorted(res.items()):
-                f.write(json.dumps({"path": rel, "text": text, "error": err}, ensure_ascii=False) + "\n")
+    write_outputs(args.out, results)
     print(f"\nper-document results: {args.out}/per_doc.json, outputs-*.jsonl, summary.md")
     return 1 if failed else 0
 

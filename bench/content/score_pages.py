@@ -123,7 +123,8 @@ def main():
               "Means over pages of bag-of-words precision, recall and F1 against expected.html."]
     print("\n" + "\n".join(report))
     score.write_results(args.out, report, "per_page.json", per_page)
-    print(f"\nper-page results: {args.out}/per_page.json, summary.md")
+    score.write_outputs(args.out, results)
+    print(f"\nper-page results: {args.out}/per_page.json, outputs-*.jsonl, summary.md")
     return 0
 
 

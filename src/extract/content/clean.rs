@@ -68,14 +68,7 @@ const INVISIBLE_TAGS: &[&str] = &[
 
 /// Around the content, not the content.
 const BOILERPLATE_TAGS: &[&str] = &[
-    "nav",
-    "aside",
-    "footer",
-    "menu",
-    "figcaption",
-    "form",
-    "fieldset",
-    "label",
+    "nav", "aside", "footer", "menu", "form", "fieldset", "label",
 ];
 
 /// ARIA roles of what surrounds content.
@@ -114,12 +107,13 @@ impl Junk {
         junk
     }
 
-    /// This and the boilerplate under `body`: by tag and role, and with
-    /// `hints`, by `class` and `id`. An element that holds more than half
-    /// of the text of `body` (`stats`: without the invisible), or an
-    /// `<article>`, `<main>` or `articleBody`, is never boilerplate: a
-    /// `<header>` left open, or a wrapper called `page has-sidebar`, holds
-    /// the page.
+    /// This and the boilerplate under `body`: by tag and role (a
+    /// `<figcaption>` unless it holds prose: a slideshow's captions are
+    /// its text), and with `hints`, by `class` and `id`. An element that
+    /// holds more than half of the text of `body` (`stats`: without the
+    /// invisible), or an `<article>`, `<main>` or `articleBody`, is never
+    /// boilerplate: a `<header>` left open, or a wrapper called `page
+    /// has-sidebar`, holds the page.
     pub(super) fn with_boilerplate(
         &self,
         body: ElementRef<'_>,
@@ -142,9 +136,13 @@ impl Junk {
                 let count = stats.of(child.id());
                 let text = count.text;
                 if (boilerplate(el, hints)
+                    || el.value().name() == "figcaption" && !holds_prose(el, stats)
                     || has(el, hints, Flags::CAPTION) && text <= CAPTION && !holds_prose(el, stats)
                     || has(el, hints, Flags::TEASER) && count.link_density() > 0.1
-                    || has(el, hints, Flags::MORE) && !holds_prose(el, stats))
+                    || has(el, hints, Flags::MORE) && !holds_prose(el, stats)
+                    || has(el, hints, Flags::PAYWALL)
+                        && el.value().name() != "p"
+                        && !holds_prose(el, stats))
                     && 2 * text <= total
                     && !holds_content(el)
                     && !article_header(el)

@@ -36,7 +36,6 @@ const STRONG_HINTS: &[&str] = &[
     "outbrain",
     "taboola",
     "disqus",
-    "paywall",
     "signup",
     "sign-up",
     "skip-link",
@@ -82,6 +81,10 @@ const CAPTION_HINTS: &[&str] = &[
 /// Hints of a "read more" button, or of the rest of the story it opens
 /// (`<div id="read-more-content">`): boilerplate unless it holds prose.
 const MORE_HINTS: &[&str] = &["read-more", "readmore"];
+/// Hints of a paywall's banner, or of the story behind it, sent whole
+/// (`<p class="paywall">` a paragraph at a time): boilerplate unless it is
+/// a paragraph or holds prose.
+const PAYWALL_HINTS: &[&str] = &["paywall"];
 /// Hints of a teaser: boilerplate when it links elsewhere, a tenth of its
 /// text in links or more (a card for another article), content when not
 /// (a German article's lead).
@@ -160,7 +163,7 @@ const CONTAINER_HINTS: &[&str] = &[
 
 /// What an element's hints say, as bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Flags(u8);
+pub(super) struct Flags(u16);
 
 impl Flags {
     pub(super) const STRONG: Flags = Flags(1);
@@ -171,6 +174,7 @@ impl Flags {
     pub(super) const TEASER: Flags = Flags(32);
     pub(super) const LEAD: Flags = Flags(64);
     pub(super) const MORE: Flags = Flags(128);
+    pub(super) const PAYWALL: Flags = Flags(256);
 
     pub(super) fn has(self, f: Flags) -> bool {
         self.0 & f.0 != 0
@@ -198,6 +202,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         (TEASER_HINTS, Flags::TEASER),
         (LEAD_HINTS, Flags::LEAD),
         (MORE_HINTS, Flags::MORE),
+        (PAYWALL_HINTS, Flags::PAYWALL),
     ];
     for (list, flag) in lists {
         for h in list {
@@ -225,7 +230,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
 /// What `text` (class and id, lower case) says.
 pub(super) fn flags_of(text: &str) -> Flags {
     let m = &*MATCHER;
-    let mut bits = 0u8;
+    let mut bits = 0u16;
     for found in m.long.find_overlapping_iter(text) {
         bits |= m.long_flags[found.pattern().as_usize()].0;
     }
