@@ -247,20 +247,27 @@ pub(super) fn flags_of(text: &str) -> Flags {
     Flags(bits)
 }
 
-/// `class` and `id`, lower case, space-separated; not an `id` made from
-/// the element's heading (`<div id="sharing-with-others"><h2>Sharing with
+/// What `class` and `id` say of `el`; not an `id` made from the
+/// element's heading (`<div id="sharing-with-others"><h2>Sharing with
 /// others</h2>`: documentation generators name sections so), which says
-/// what the section is about, not what it is.
-fn hint_text(el: ElementRef<'_>) -> String {
+/// what the section is about, not what it is. A heading's own `id` is
+/// mostly an anchor for a table of contents (`<h3 id="nav_part_two">`):
+/// only its strong hints count (`<h2 id="comments">`).
+fn hints_of(el: ElementRef<'_>) -> Flags {
     let v = el.value();
-    let id = v.attr("id").filter(|id| !heading_slug(el, id));
-    let mut s = String::new();
-    for v in [v.attr("class"), id].into_iter().flatten() {
-        s.push_str(v);
-        s.push(' ');
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let class = v
+        .attr("class")
+        .map_or(Flags::default(), |c| flags_of(&lower(c)));
+    let Some(id) = v.attr("id").filter(|id| !heading_slug(el, id)) else {
+        return class;
+    };
+    let id = flags_of(&lower(id));
+    if matches!(v.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+        Flags(class.0 | id.0 & Flags::STRONG.0)
+    } else {
+        Flags(class.0 | id.0)
     }
-    s.make_ascii_lowercase();
-    s
 }
 
 /// Whether `id` is the text of the first heading among the first
@@ -302,7 +309,7 @@ impl HintMap {
             if v.attr("class").is_none() && v.attr("id").is_none() {
                 continue;
             }
-            let f = flags_of(&hint_text(el));
+            let f = hints_of(el);
             if f != Flags::default() {
                 map.insert(node.id(), f);
             }

@@ -61,6 +61,19 @@ fn a_section_named_after_its_heading_is_not_read_as_a_hint() {
 }
 
 #[test]
+fn a_headings_id_is_an_anchor_unless_it_says_comments() {
+    let page = format!(
+        r#"<html><body><article><p>{PROSE}</p><p>{PROSE}</p>
+        <h3 class="subheading" id="nav_part_two__1">Part two of the story</h3><p>{PROSE}</p>
+        <div><h2 id="comments">Say your words</h2><p>Be kind.</p></div>
+        </article></body></html>"#
+    );
+    let text = text(&page);
+    assert!(text.contains("Part two of the story"), "{text}");
+    assert!(!text.contains("Say your words"), "{text}");
+}
+
+#[test]
 fn the_rest_of_a_story_behind_read_more_is_kept() {
     let page = format!(
         r#"<html><body><div class="story-body"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p>
