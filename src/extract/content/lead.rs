@@ -4,7 +4,7 @@
 //! body alone misses it. It is found by its `class`/`id` (`hints`: `lead`,
 //! `intro`, `excerpt`, `subheadline`…, or `teaser` with few links) in what
 //! comes before the body's first element, up to six levels up, as long as
-//! no other content lies between them.
+//! no other content lies between them, and the body does not repeat it.
 
 use scraper::{ElementRef, Node};
 
@@ -36,7 +36,9 @@ pub(super) fn before<'a>(
                 continue;
             }
             if let Some(lead) = last_lead(sib, junk, hints) {
-                return Some(lead);
+                // The body's own opening, shown twice (once as a lead
+                // above a slideshow, once in the story), is not a lead.
+                return (!opens(first, lead, junk)).then_some(lead);
             }
             // Content between: whatever lead comes before is not this body's.
             if junk.get(sib.id()).is_none() && letters(sib) > LONGEST {
@@ -65,6 +67,18 @@ fn last_lead<'a>(el: ElementRef<'a>, junk: &Junk, hints: &HintMap) -> Option<Ele
         stack.extend(e.children().filter_map(ElementRef::wrap).rev());
     }
     found
+}
+
+/// Whether the text of `body` holds that of `lead`, whitespace and what
+/// is left out aside.
+fn opens(body: ElementRef<'_>, lead: ElementRef<'_>, junk: &Junk) -> bool {
+    let squeeze = |e: ElementRef<'_>| -> String {
+        super::locate::text_of(e, junk)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    squeeze(body).contains(&squeeze(lead))
 }
 
 /// Whether `el` reads as a lead: a sentence or two, not a list of links.

@@ -301,6 +301,15 @@ fn a_lead_set_apart_from_the_body_is_put_in_front() {
         !md.contains("Another story") && !md.contains("after the story"),
         "{md}"
     );
+    // The story's opening shown above a slideshow as well: once.
+    let page = format!(
+        r#"<html><body><header class="story-header"><h1>Headline</h1>
+        <div class="intro-text"><p>Opening. A slideshow's first slide.</p></div></header>
+        <div itemprop="articleBody"><p>Opening. A slideshow's first slide.</p><p>{PROSE}</p><p>{PROSE}</p></div>
+        </body></html>"#
+    );
+    let text = text(&page);
+    assert_eq!(text.matches("Opening.").count(), 1, "{text}");
 }
 
 #[test]
