@@ -222,9 +222,13 @@ fn boilerplate(el: ElementRef<'_>, hints: Option<&HintMap>) -> bool {
     }
     let f = hints.of(el);
     // An `<article>` or `<main>` is taken at its word unless a strong hint
-    // says otherwise (`<article class="buybox subscribe">`).
-    let semantic = matches!(name, "article" | "main");
-    f.has(Flags::STRONG) || !semantic && f.has(Flags::WEAK) && !f.has(Flags::POSITIVE)
+    // says otherwise (`<article class="buybox subscribe">`); so is a part
+    // of a table (`<th class="headerSort">` is a column's heading).
+    let taken = matches!(
+        name,
+        "article" | "main" | "thead" | "tbody" | "tfoot" | "tr" | "th" | "td" | "caption"
+    );
+    f.has(Flags::STRONG) || !taken && f.has(Flags::WEAK) && !f.has(Flags::POSITIVE)
 }
 
 /// Whether `el` sits in a sentence: text beside it in its parent (a

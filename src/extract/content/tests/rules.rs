@@ -74,6 +74,24 @@ fn a_headings_id_is_an_anchor_unless_it_says_comments() {
 }
 
 #[test]
+fn a_tables_parts_are_not_read_as_weak_hints() {
+    // jQuery's table sorter marks each column's heading `headerSort`.
+    let prose = format!("<p>{PROSE}</p>").repeat(8);
+    let row = |film: &str, long: &str| format!("<tr><td>{film}</td><td>{long}</td></tr>");
+    let page = format!(
+        r#"<html><body><article>{prose}
+        <table class="wikitable sortable"><thead><tr>
+        <th class="headerSort">Film</th><th class="headerSort">Synopsis</th></tr></thead>
+        <tbody>{}{}</tbody></table></article></body></html>"#,
+        row("Groundhog Day", "A weatherman lives one day again."),
+        row("Palm Springs", &[PROSE; 3].join(" ")),
+    );
+    // A table of prose is written as blocks, its headings first.
+    let text = text(&page);
+    assert!(text.contains("Film\n\nSynopsis\n\nGroundhog Day"), "{text}");
+}
+
+#[test]
 fn the_rest_of_a_story_behind_read_more_is_kept() {
     let page = format!(
         r#"<html><body><div class="story-body"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p>
