@@ -1,27 +1,37 @@
 #!/usr/bin/env python3
-"""A second check of main-content extraction: Mozilla Readability's test pages.
+"""More checks of main-content extraction: sets of pages with the article each should give.
 
-Each directory of Readability's test/test-pages holds a page (source.html) and the article
-Readability's maintainers accept for it (expected.html). That is not ground truth made by
-hand, and it leans towards Readability's own view (it keeps an article's infobox and its
-list of references, and drops its headline); but it is a second set of real pages, unlike
-trafilatura's, so an extraction rule that holds on both is more likely to hold on pages
-neither has. The pages are not vendored: on the project
-machines they are in /work/shared/readability-pages, extracted from mozilla/readability
-with
-    git archive HEAD test/test-pages | tar -x   (then moved up).
+A set is a directory with one directory per page: source.html, and the article expected of
+it, as HTML (expected.html) or as text (expected.txt). Two such sets are used; neither is
+ground truth made by hand, and each leans towards the extractor it was made with, but they
+are real pages unlike trafilatura's, so an extraction rule that holds on them all is more
+likely to hold on pages none has. They are not vendored: on the project machines they are
+in /work/shared.
+  Readability's test pages (/work/shared/readability-pages): mozilla/readability's
+    test/test-pages, source.html and the article its maintainers accept (it keeps an
+    article's infobox and its list of references, and drops its headline). From
+    mozilla/readability with
+        git archive HEAD test/test-pages | tar -x   (then moved up).
+  newspaper's test pages (/work/shared/newspaper-pages): the 145 news pages of 2014 whose
+    full text newspaper (codelucas/newspaper, now AndyTheFactory/newspaper4k at 79553f6)
+    keeps for its tests; its own output, reviewed for its tests, so some are a failed
+    extraction (a line or two): score them with --min-words 50. From newspaper4k with
+        git archive 79553f6 tests/data/html tests/data/text | tar -x
+        for f in tests/data/html/*.html; do n=$(basename $f .html); t=tests/data/text/$n.txt
+          [ -f $t ] && mkdir $n && mv $f $n/source.html && mv $t $n/expected.txt; done
 
     score_pages.py DATA_DIR --trawl target/release/trawl [--extractors trawl,trafilatura]
-                            [--out DIR]
+                            [--min-words N] [--out DIR]
 
-Scoring is bag-of-words, as the web-content-extraction benchmarks score: the text of
-expected.html and each extractor's text are cut into words (letters and digits; each Han or
-kana character a word of its own), lower case; per page, precision = shared words / words
+Scoring is bag-of-words, as the web-content-extraction benchmarks score: the expected text
+and each extractor's text are cut into words (letters and digits; each Han or kana
+character a word of its own), lower case; per page, precision = shared words / words
 output, recall = shared words / words expected, F1 their harmonic mean; the table gives the
-mean over pages and the number of pages under F1 0.5 (a wrong block picked, or none).
-trawl is fetched over HTTP (`fetch --text`), trafilatura and Readability.js run as in
-score.py (set them up with `score.py --setup`). Readability is scored against its own
-expected output, as a check of the scoring: it should come out near 1.
+mean over pages and the number of pages under F1 0.5 (a wrong block picked, or none). Pages
+whose expected text has fewer than --min-words words are not scored. trawl is fetched over
+HTTP (`fetch --text`), trafilatura and Readability.js run as in score.py (set them up with
+`score.py --setup`). On Readability's pages Readability is scored against its own expected
+output, as a check of the scoring: it should come out near 1.
 """
 
 import argparse
@@ -54,10 +64,22 @@ class TextOf(html.parser.HTMLParser):
 
 
 def text_of(path):
-    p = TextOf()
+    "The text of an HTML file, or of a text file as it is."
     with open(path, encoding="utf-8") as f:
+        if path.endswith(".txt"):
+            return f.read()
+        p = TextOf()
         p.feed(f.read())
     return " ".join(p.parts)
+
+
+def expected(data_dir, page):
+    "The page's expected.html or expected.txt, if it has one."
+    for name in ("expected.html", "expected.txt"):
+        path = os.path.join(data_dir, page, name)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def prf(out, gold):
@@ -71,9 +93,11 @@ def prf(out, gold):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("data_dir", help="Readability's test-pages: one directory per page")
+    ap.add_argument("data_dir", help="one directory per page: source.html, expected.html or .txt")
     ap.add_argument("--trawl", help="path to the trawl binary")
     ap.add_argument("--extractors", default="trawl,trafilatura,readability")
+    ap.add_argument("--min-words", type=int, default=0,
+                    help="skip pages whose expected text has fewer words")
     ap.add_argument("--out", default=os.path.join(score.HERE, "results-pages"))
     args = ap.parse_args()
     data_dir = os.path.abspath(args.data_dir)
@@ -81,13 +105,16 @@ def main():
     if unknown := set(names) - set(score.EXTRACTORS):
         ap.error(f"unknown extractor(s): {', '.join(sorted(unknown))}")
     pages = sorted(d for d in os.listdir(data_dir)
-                   if os.path.isfile(os.path.join(data_dir, d, "expected.html"))
+                   if expected(data_dir, d)
                    and os.path.isfile(os.path.join(data_dir, d, "source.html")))
     if not pages:
-        raise SystemExit(f"{data_dir}: no directory with source.html and expected.html")
+        raise SystemExit(f"{data_dir}: no directory with source.html and expected.html or .txt")
+    gold = {p: words(text_of(expected(data_dir, p))) for p in pages}
+    short = [p for p in pages if sum(gold[p].values()) < args.min_words]
+    pages = [p for p in pages if p not in short]
     docs = [{"rel": f"{p}/source.html", "page": p} for p in pages]
-    gold = {p: words(text_of(os.path.join(data_dir, p, "expected.html"))) for p in pages}
-    print(f"{len(pages)} pages")
+    print(f"{len(pages)} pages" + (f" ({len(short)} with fewer than {args.min_words} words "
+                                   "expected left out)" if short else ""))
 
     results, infos = {}, {}
     for name in names:
@@ -118,9 +145,9 @@ def main():
         mean = [sum(s[i] for s in scores) / len(scores) for i in range(3)]
         low = sum(s[2] < 0.5 for s in scores)
         rows.append(f"| {name} | {len(scores)} | {mean[0]:.3f} | {mean[1]:.3f} | **{mean[2]:.3f}** | {low} |")
-    report = ["## Main-content extraction (Readability's test pages)", "",
+    report = [f"## Main-content extraction ({os.path.basename(data_dir)})", "",
               *[f"- {n}: {i}" for n, i in infos.items()], "", *rows, "",
-              "Means over pages of bag-of-words precision, recall and F1 against expected.html."]
+              "Means over pages of bag-of-words precision, recall and F1 against the expected text."]
     print("\n" + "\n".join(report))
     score.write_results(args.out, report, "per_page.json", per_page)
     score.write_outputs(args.out, results)
