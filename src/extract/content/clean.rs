@@ -140,9 +140,7 @@ impl Junk {
                     || has(el, hints, Flags::CAPTION) && text <= CAPTION && !holds_prose(el, stats)
                     || has(el, hints, Flags::TEASER) && count.link_density() > 0.1
                     || has(el, hints, Flags::MORE) && !holds_prose(el, stats)
-                    || has(el, hints, Flags::PAYWALL)
-                        && el.value().name() != "p"
-                        && !holds_prose(el, stats))
+                    || has(el, hints, Flags::PAYWALL) && !behind_paywall(el, stats))
                     && 2 * text <= total
                     && !holds_content(el)
                     && !article_header(el)
@@ -246,6 +244,16 @@ fn holds_prose(el: ElementRef<'_>, stats: &Stats) -> bool {
     el.descendants()
         .filter_map(ElementRef::wrap)
         .any(|d| d.value().name() == "p" && stats.of(d.id()).text > 100)
+}
+
+/// Whether `el`, marked as a paywall, is the story behind it: a
+/// paragraph of the class `paywall` itself (`<p class="paywall">`, sent
+/// whole a paragraph at a time), or what holds prose; not a banner
+/// (`<p class="paywall-message">`).
+fn behind_paywall(el: ElementRef<'_>, stats: &Stats) -> bool {
+    let v = el.value();
+    v.name() == "p" && v.classes().any(|c| c.eq_ignore_ascii_case("paywall"))
+        || holds_prose(el, stats)
 }
 
 /// The most text a caption has.

@@ -83,7 +83,7 @@ const CAPTION_HINTS: &[&str] = &[
 const MORE_HINTS: &[&str] = &["read-more", "readmore"];
 /// Hints of a paywall's banner, or of the story behind it, sent whole
 /// (`<p class="paywall">` a paragraph at a time): boilerplate unless it is
-/// a paragraph or holds prose.
+/// such a paragraph or holds prose (`clean::behind_paywall`).
 const PAYWALL_HINTS: &[&str] = &["paywall"];
 /// Hints of a teaser: boilerplate when it links elsewhere, a tenth of its
 /// text in links or more (a card for another article), content when not
