@@ -143,7 +143,9 @@ impl Renderer<'_> {
         self.leave_out == LeaveOut::LinkBlocks && self.link_block(el)
     }
 
-    /// A block made mostly of links: a menu, a list of related articles.
+    /// A block made mostly of links: a menu, a list of related articles;
+    /// a table only when links are most of it (a recipe's ingredients, a
+    /// product comparison, link their items and are data).
     fn link_block(&self, el: ElementRef<'_>) -> bool {
         let c = self.stats.of(el.id());
         if c.text == 0 {
@@ -151,8 +153,9 @@ impl Renderer<'_> {
         }
         let d = c.link_density();
         match el.value().name() {
-            "ul" | "ol" | "dl" | "div" | "section" | "table" | "form" | "header" | "span"
-            | "center" | "font" => d > 0.5 && (c.text < 1_500 || d > 0.8),
+            "table" => d > 0.7 && (c.text < 1_500 || d > 0.8),
+            "ul" | "ol" | "dl" | "div" | "section" | "form" | "header" | "span" | "center"
+            | "font" => d > 0.5 && (c.text < 1_500 || d > 0.8),
             "p" | "li" | "h2" | "h3" | "h4" | "h5" | "h6" => d > 0.8 && c.text < 300,
             _ => false,
         }

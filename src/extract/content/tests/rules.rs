@@ -92,6 +92,30 @@ fn a_tables_parts_are_not_read_as_weak_hints() {
 }
 
 #[test]
+fn a_table_of_data_with_links_is_kept_and_a_table_of_links_left_out() {
+    // A recipe's ingredients, each linked to a product.
+    let ingredients: String = ["Flour", "Sugar", "Butter", "Milk"]
+        .iter()
+        .map(|i| format!(r#"<tr><td>250 g</td><td><a href="/p/{i}">{i}</a></td></tr>"#))
+        .collect();
+    let links: String = ["Home", "Recipes", "Baking", "Contact"]
+        .iter()
+        .map(|l| format!(r#"<tr><td><a href="/{l}">{l} page</a></td></tr>"#))
+        .collect();
+    let page = format!(
+        r#"<html><body><article><p>{PROSE}</p><p>{PROSE}</p>
+        <table class="ingredients">{ingredients}</table><p>{PROSE}</p>
+        <table>{links}</table></article></body></html>"#
+    );
+    let text = text(&page);
+    assert!(
+        text.contains("250 g\tFlour") && text.contains("Milk"),
+        "{text}"
+    );
+    assert!(!text.contains("Contact page"), "{text}");
+}
+
+#[test]
 fn the_rest_of_a_story_behind_read_more_is_kept() {
     let page = format!(
         r#"<html><body><div class="story-body"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p>
