@@ -3,7 +3,8 @@
 //! author", in the languages most common on the web. Matched whole, on
 //! the heading's text in lower case without trailing punctuation; the
 //! longer phrases also as the start of a heading ("Das könnte Sie auch
-//! interessieren").
+//! interessieren"). And credit lines, which say where a story or a photo
+//! came from ("Quelle: dpa", "Source: Eurostat").
 
 /// Headings whose sections are left out.
 const HEADINGS: &[&str] = &[
@@ -105,6 +106,50 @@ const HEADINGS: &[&str] = &[
     "reacties",
 ];
 
+/// Labels of a credit line: where a photo, a figure or the story came
+/// from ("Source: Eurostat", "Quelle: dpa", "Foto: …").
+const CREDITS: &[&str] = &[
+    "source",
+    "sources",
+    "photo",
+    "photos",
+    "image",
+    "credit",
+    "credits",
+    "picture",
+    "pictures",
+    "quelle",
+    "quellen",
+    "foto",
+    "fotos",
+    "bild",
+    "bilder",
+    "bildquelle",
+    "fuente",
+    "fonte",
+    "crédit",
+    "crédits",
+    "źródło",
+    "zdjęcie",
+    "bron",
+];
+
+/// The longest credit line, in characters.
+const CREDIT_LINE: usize = 80;
+
+/// Whether a paragraph of `text` is a credit line: a credit's label, a
+/// colon, and a name ("Quelle: Deutscher Jagdverband").
+pub(super) fn is_credit(text: &str) -> bool {
+    if text.chars().count() > CREDIT_LINE {
+        return false;
+    }
+    let text = text.replace('*', "");
+    text.split_once(':').is_some_and(|(label, _)| {
+        let label = label.trim().to_lowercase();
+        CREDITS.contains(&label.as_str())
+    })
+}
+
 /// Phrases this long or longer also match the start of a heading.
 const PREFIX_FROM: usize = 14;
 
@@ -153,5 +198,18 @@ mod tests {
         assert!(!is_heading("Recommended dosage"));
         assert!(!is_heading("Tags and categories in HTML"));
         assert!(!is_heading("Comments on the draft law"));
+    }
+
+    #[test]
+    fn credit_lines() {
+        assert!(is_credit("Quelle: Deutscher Jagdverband (DJV)"));
+        assert!(is_credit("**Source:** CDC"));
+        assert!(is_credit("Źródło: ISBnews"));
+        assert!(is_credit("Fotos: Berliner Feuerwehr"));
+        assert!(!is_credit("Source code: the repository holds it all."));
+        assert!(!is_credit("Photo finish: the race was decided by a hair"));
+        assert!(!is_credit(
+            "Source: a sentence that goes on long enough to be a paragraph of the story itself."
+        ));
     }
 }

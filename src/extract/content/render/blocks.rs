@@ -99,6 +99,10 @@ impl Blocks {
         if self.page && text.chars().count() <= 40 && afterword::is_label(&text) {
             return;
         }
+        // A credit line ("Source: Eurostat") says where the story came from.
+        if self.page && afterword::is_credit(&text) {
+            return;
+        }
         self.blocks.push(text);
         self.open_heads.clear();
     }

@@ -116,6 +116,20 @@ fn a_table_of_data_with_links_is_kept_and_a_table_of_links_left_out() {
 }
 
 #[test]
+fn credit_lines_are_left_out() {
+    let page = format!(
+        r#"<html><body><article><p>{PROSE}</p><p>Quelle: Deutscher Jagdverband</p>
+        <p>{PROSE}</p><p><strong>Source:</strong> Eurostat</p></article></body></html>"#
+    );
+    let md = markdown(&page);
+    assert!(
+        !md.contains("Jagdverband") && !md.contains("Eurostat"),
+        "{md}"
+    );
+    assert_eq!(md.matches("Fish and chips").count(), 2, "{md}");
+}
+
+#[test]
 fn the_rest_of_a_story_behind_read_more_is_kept() {
     let page = format!(
         r#"<html><body><div class="story-body"><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p>
