@@ -4,7 +4,8 @@
 //! the heading's text in lower case without trailing punctuation; the
 //! longer phrases also as the start of a heading ("Das könnte Sie auch
 //! interessieren"). And credit lines, which say where a story or a photo
-//! came from ("Quelle: dpa", "Source: Eurostat").
+//! came from ("Quelle: dpa", "Source: Eurostat"), and the marks of an
+//! advertisement's place ("Anzeige", "Advertisement").
 
 /// Headings whose sections are left out.
 const HEADINGS: &[&str] = &[
@@ -150,6 +151,41 @@ pub(super) fn is_credit(text: &str) -> bool {
     })
 }
 
+/// What marks the place of an advertisement in a story, standing alone
+/// ("Anzeige", "Advertisement - story continues below").
+const AD_MARKS: &[&str] = &[
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "advertisement - story continues below",
+    "advertisement - scroll to continue",
+    "story continues below advertisement",
+    "article continues below advertisement",
+    "continue reading below",
+    "story continues below",
+    "article continues below",
+    "sponsored",
+    "anzeige",
+    "werbung",
+    "gesponsert",
+    "publicité",
+    "publicidad",
+    "pubblicità",
+    "reklama",
+    "advertentie",
+];
+
+/// Whether a paragraph of `text` only marks an advertisement's place.
+pub(super) fn is_ad_mark(text: &str) -> bool {
+    if text.chars().count() > 60 {
+        return false;
+    }
+    let t = text.replace('\\', "").to_lowercase();
+    let t = t.trim_matches(|c: char| !c.is_alphabetic());
+    AD_MARKS.contains(&t)
+}
+
 /// Phrases this long or longer also match the start of a heading.
 const PREFIX_FROM: usize = 14;
 
@@ -198,6 +234,16 @@ mod tests {
         assert!(!is_heading("Recommended dosage"));
         assert!(!is_heading("Tags and categories in HTML"));
         assert!(!is_heading("Comments on the draft law"));
+    }
+
+    #[test]
+    fn advertisement_marks() {
+        assert!(is_ad_mark("Anzeige"));
+        assert!(is_ad_mark("- Advertisement -"));
+        assert!(is_ad_mark("ADVERTISEMENT - story continues below"));
+        assert!(is_ad_mark("Werbung:"));
+        assert!(!is_ad_mark("Advertisement and its critics"));
+        assert!(!is_ad_mark("Ad astra"));
     }
 
     #[test]

@@ -99,8 +99,9 @@ impl Blocks {
         if self.page && text.chars().count() <= 40 && afterword::is_label(&text) {
             return;
         }
-        // A credit line ("Source: Eurostat") says where the story came from.
-        if self.page && afterword::is_credit(&text) {
+        // A credit line ("Source: Eurostat") says where the story came
+        // from; "Anzeige" marks an advertisement's place.
+        if self.page && (afterword::is_credit(&text) || afterword::is_ad_mark(&text)) {
             return;
         }
         self.blocks.push(text);

@@ -116,9 +116,10 @@ fn a_table_of_data_with_links_is_kept_and_a_table_of_links_left_out() {
 }
 
 #[test]
-fn credit_lines_are_left_out() {
+fn credit_lines_and_advertisement_marks_are_left_out() {
     let page = format!(
         r#"<html><body><article><p>{PROSE}</p><p>Quelle: Deutscher Jagdverband</p>
+        <p>ANZEIGE</p><div class="ad-slot"></div>
         <p>{PROSE}</p><p><strong>Source:</strong> Eurostat</p></article></body></html>"#
     );
     let md = markdown(&page);
@@ -126,6 +127,7 @@ fn credit_lines_are_left_out() {
         !md.contains("Jagdverband") && !md.contains("Eurostat"),
         "{md}"
     );
+    assert!(!md.contains("ANZEIGE"), "{md}");
     assert_eq!(md.matches("Fish and chips").count(), 2, "{md}");
 }
 
