@@ -181,9 +181,8 @@ pub(super) fn is_ad_mark(text: &str) -> bool {
     if text.chars().count() > 60 {
         return false;
     }
-    let t = text.replace('\\', "").to_lowercase();
-    let t = t.trim_matches(|c: char| !c.is_alphabetic());
-    AD_MARKS.contains(&t)
+    let t = normal(text);
+    AD_MARKS.contains(&t.trim_start_matches(|c: char| !c.is_alphabetic()))
 }
 
 /// Phrases this long or longer also match the start of a heading.
