@@ -49,7 +49,7 @@ SOURCES = {  # folder in the merged copy -> set name
 }
 WRAPPER = re.compile(rb'^\s*<text [^>]*>\s*|\s*</text>\s*$')
 DECLARED = re.compile(rb'''<meta[^>]+charset\s*=\s*["']?\s*([-\w:.]+)''', re.I)
-COMMENTS = re.compile(r"^!@.{0,12}COMMENTS\s*$", re.M)
+COMMENTS = re.compile(r"^[ \t!@#$%^&*()]{6,16}COMMENTS\s*$", re.M)  # some lost a character
 L3S_CONTENT = re.compile(r"\bx-nc-sel[123]\b")
 ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252",
            "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030", "x-sjis": "shift_jis"}

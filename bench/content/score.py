@@ -124,19 +124,32 @@ def load_corpus(data_dir):
 # ---- extractors: each returns ({rel: (text or None, seconds or None, error or None)}, info) --
 
 
-def run_jsonl_worker(cmd, data_dir, docs):
-    "Feed absolute paths on stdin, read {path, text, ms, error} lines back."
-    paths = "".join(os.path.join(data_dir, d["rel"]) + "\n" for d in docs)
-    proc = subprocess.run(cmd, input=paths, capture_output=True, text=True, cwd=HERE)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {proc.stderr.strip()[-800:]}")
-    out = {}
-    for line in proc.stdout.split("\n"):  # not splitlines(): JSON.stringify keeps U+2028 raw
-        if not line:
-            continue
-        rec = json.loads(line)
-        rel = os.path.relpath(rec["path"], data_dir)
-        out[rel] = (rec["text"], rec["ms"] / 1000, rec.get("error"))
+def run_jsonl_worker(cmd, data_dir, docs, restarts=20):
+    """Feed absolute paths on stdin, read {path, text, ms, error} lines back. A worker that dies
+    (Node aborts when jsdom runs out of heap on a huge page) is started again after the page it
+    died on, which counts as a miss with the crash as its error, as an exception does."""
+    todo, out = [os.path.join(data_dir, d["rel"]) for d in docs], {}
+    while todo:
+        proc = subprocess.run(cmd, input="".join(p + "\n" for p in todo), capture_output=True,
+                              text=True, cwd=HERE)
+        done = set()
+        for line in proc.stdout.split("\n"):  # not splitlines(): JSON.stringify keeps U+2028 raw
+            if not line:
+                continue
+            rec = json.loads(line)
+            done.add(rec["path"])
+            out[os.path.relpath(rec["path"], data_dir)] = (rec["text"], rec["ms"] / 1000, rec.get("error"))
+        todo = [p for p in todo if p not in done]
+        if proc.returncode == 0 or not todo:
+            break
+        if restarts == 0:
+            raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {proc.stderr.strip()[-800:]}")
+        restarts -= 1
+        crashed, todo = todo[0], todo[1:]
+        err = proc.stderr.strip().splitlines()
+        print(f"  {cmd[0]} exited {proc.returncode} on {crashed}: {err[0][:200] if err else 'no stderr'}",
+              file=sys.stderr)
+        out[os.path.relpath(crashed, data_dir)] = (None, None, f"worker exited {proc.returncode}")
     return out
 
 
