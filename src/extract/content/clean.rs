@@ -109,7 +109,8 @@ impl Junk {
 
     /// This and the boilerplate under `body`: by tag and role (a
     /// `<figcaption>` unless it holds prose: a slideshow's captions are
-    /// its text), and with `hints`, by `class` and `id`. An element that
+    /// its text), and by `class` and `id` as far as `believe` says. An
+    /// element that
     /// holds more than half of the text of `body` (`stats`: without the
     /// invisible), or an `<article>`, `<main>` or `articleBody`, is never
     /// boilerplate: a `<header>` left open, or a wrapper called `page
@@ -118,8 +119,10 @@ impl Junk {
         &self,
         body: ElementRef<'_>,
         stats: &Stats,
-        hints: Option<&HintMap>,
+        hint_map: &HintMap,
+        believe: &Believe<'_>,
     ) -> Junk {
+        let hints = matches!(believe, Believe::All).then_some(hint_map);
         let mut junk = Junk {
             set: self.set.clone(),
         };
@@ -136,6 +139,7 @@ impl Junk {
                 let count = stats.of(child.id());
                 let text = count.text;
                 if (boilerplate(el, hints)
+                    || believe.a_thread(el, hint_map)
                     || el.value().name() == "figcaption" && !holds_prose(el, stats)
                     || has(el, hints, Flags::CAPTION) && text <= CAPTION && !holds_prose(el, stats)
                     || has(el, hints, Flags::TEASER) && count.link_density() > 0.1
@@ -186,6 +190,35 @@ fn escaped_markup(el: ElementRef<'_>) -> bool {
         t.starts_with('<')
             && t[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
     })
+}
+
+/// Which `class` and `id` hints say what is boilerplate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Believe<'a> {
+    All,
+    /// Only those of a comment thread apart from these roots, the story a
+    /// first look found: a second look for a short story (`content`) must
+    /// not find its comments instead. Inside the story, "comment" is as
+    /// likely commentary (a live ticker's, a gallery's); with no story
+    /// found, the page is the thread (a forum's).
+    CommentsApartFrom(&'a [NodeId]),
+}
+
+impl Believe<'_> {
+    /// Whether `el` is a comment thread, or in one, that is neither in nor
+    /// around the story.
+    fn a_thread(&self, el: ElementRef<'_>, hint_map: &HintMap) -> bool {
+        let Believe::CommentsApartFrom(story) = self else {
+            return false;
+        };
+        !story.is_empty()
+            && hint_map.of(el).has(Flags::COMMENT)
+            && !story.iter().any(|&root| {
+                root == el.id()
+                    || el.ancestors().any(|a| a.id() == root)
+                    || el.descendants().any(|d| d.id() == root)
+            })
+    }
 }
 
 /// The least text of a `<noscript>` shown as content: over what a

@@ -14,7 +14,6 @@ use super::stats::IdMap;
 /// Hints in `class`/`id` that an element is not content, whatever else it
 /// says.
 const STRONG_HINTS: &[&str] = &[
-    "comment",
     "cookie",
     "consent",
     "gdpr",
@@ -35,7 +34,6 @@ const STRONG_HINTS: &[&str] = &[
     "sidebar",
     "outbrain",
     "taboola",
-    "disqus",
     "signup",
     "sign-up",
     "skip-link",
@@ -47,9 +45,6 @@ const STRONG_HINTS: &[&str] = &[
     "most-popular",
     "mostpopular",
     "trending",
-    "kommentar",
-    "akismet",
-    "nocomments",
     "disclaimer",
     "buybox",
     "syndication",
@@ -63,6 +58,9 @@ const STRONG_HINTS: &[&str] = &[
     "carousel",
     "paidbox",
 ];
+/// Hints of a comment thread: strong hints, and believed apart from the
+/// story even when the other hints are not (`clean::Believe`).
+const COMMENT_HINTS: &[&str] = &["comment", "kommentar", "disqus", "akismet"];
 /// Hints of a caption, a credit, an author's or a contact box:
 /// boilerplate when short (a video page's text may sit in its player's
 /// `item-caption`).
@@ -175,6 +173,7 @@ impl Flags {
     pub(super) const LEAD: Flags = Flags(64);
     pub(super) const MORE: Flags = Flags(128);
     pub(super) const PAYWALL: Flags = Flags(256);
+    pub(super) const COMMENT: Flags = Flags(512);
 
     pub(super) fn has(self, f: Flags) -> bool {
         self.0 & f.0 != 0
@@ -196,6 +195,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
     let mut short = Vec::new();
     let lists = [
         (STRONG_HINTS, Flags::STRONG),
+        (COMMENT_HINTS, Flags(Flags::STRONG.0 | Flags::COMMENT.0)),
         (WEAK_HINTS, Flags::WEAK),
         (POSITIVE_HINTS, Flags::POSITIVE),
         (CAPTION_HINTS, Flags::CAPTION),

@@ -67,10 +67,22 @@ pub fn content(doc: &Html, url: &Url, opts: ContentOpts) -> Content {
     let visible = stats::Stats::count(doc, &invisible);
     let hint_map = hints::HintMap::read(doc);
     // As Readability does: when what is found is short, look again
-    // without the class and id hints, and keep what found much more.
+    // without the class and id hints, and keep what found much more; but
+    // not a comment thread beside the story found first, which is what a
+    // short story's page has most of.
     let mut best: Option<(clean::Junk, stats::Stats, locate::Kept<'_>)> = None;
     for hints in [true, false] {
-        let junk = invisible.with_boilerplate(body, &visible, hints.then_some(&hint_map));
+        let story: Vec<_> = best
+            .as_ref()
+            .filter(|(_, s, k)| k.plain(s) > 0)
+            .map(|(_, _, k)| k.roots.iter().map(|e| e.id()).collect())
+            .unwrap_or_default();
+        let believe = if hints {
+            clean::Believe::All
+        } else {
+            clean::Believe::CommentsApartFrom(&story)
+        };
+        let junk = invisible.with_boilerplate(body, &visible, &hint_map, &believe);
         let stats = stats::Stats::count(doc, &junk);
         let kept = if opts.whole_page {
             locate::Kept::whole(body)

@@ -276,3 +276,44 @@ fn a_how_to_in_steps_is_kept_whole() {
         "{text}"
     );
 }
+
+#[test]
+fn a_comment_thread_beside_a_short_story_is_not_taken_for_it() {
+    // A short story is looked for again without class and id hints; its
+    // comments, far longer, must not win that second look. Inside the
+    // story "comment" is commentary (a live ticker), and a page with no
+    // story but the thread (a forum) keeps it.
+    let comments: String = (1..=8)
+        .map(|i| format!(r#"<li class="comment"><p>Comment {i}: {PROSE}</p></li>"#))
+        .collect();
+    let story = format!(
+        r#"<html><body><div class="sidebar-widget"><p>Elsewhere</p></div>
+        <article><h1>Short story</h1><p>The story: {PROSE}</p></article>
+        <div id="comments"><ol class="commentlist">{comments}</ol></div></body></html>"#
+    );
+    let text = text(&story);
+    assert!(text.contains("The story"), "{text}");
+    assert!(!text.contains("Comment 1"), "{text}");
+
+    let minutes: String = (1..=8)
+        .map(|i| format!(r#"<div class="live-comment"><p>Minute {i}: {PROSE}</p></div>"#))
+        .collect();
+    let ticker = format!(
+        r#"<html><body><div class="report"><h1>Live</h1><p>The match: {PROSE}</p>
+        <div class="live-comments">{minutes}</div></div><div class="footer">Contact</div></body></html>"#
+    );
+    let text = self::text(&ticker);
+    assert!(
+        text.contains("The match") && text.contains("Minute 8"),
+        "{text}"
+    );
+
+    let forum = format!(
+        r#"<html><body><div class="thread"><h1>A question</h1>{comments}</div></body></html>"#
+    );
+    let text = self::text(&forum);
+    assert!(
+        text.contains("Comment 1") && text.contains("Comment 8"),
+        "{text}"
+    );
+}
