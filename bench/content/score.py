@@ -136,7 +136,12 @@ def run_jsonl_worker(cmd, data_dir, docs, restarts=20):
         for line in proc.stdout.split("\n"):  # not splitlines(): JSON.stringify keeps U+2028 raw
             if not line:
                 continue
-            rec = json.loads(line)
+            try:
+                rec = json.loads(line)
+            except ValueError:  # the line a dying worker was writing
+                if proc.returncode == 0:
+                    raise
+                continue
             done.add(rec["path"])
             out[os.path.relpath(rec["path"], data_dir)] = (rec["text"], rec["ms"] / 1000, rec.get("error"))
         todo = [p for p in todo if p not in done]
