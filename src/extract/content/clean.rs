@@ -141,7 +141,10 @@ impl Junk {
                 if (boilerplate(el, hints)
                     || believe.a_thread(el, hint_map)
                     || el.value().name() == "figcaption" && !holds_prose(el, stats)
-                    || has(el, hints, Flags::CAPTION) && text <= CAPTION && !holds_prose(el, stats)
+                    || has(el, hints, Flags::CAPTION)
+                        && text <= CAPTION
+                        && !holds_prose(el, stats)
+                        && !holds_container(el, hint_map)
                     || has(el, hints, Flags::TEASER) && count.link_density() > 0.1
                     || has(el, hints, Flags::MORE) && !holds_prose(el, stats)
                     || has(el, hints, Flags::PAYWALL) && !behind_paywall(el, stats))
@@ -277,6 +280,15 @@ fn holds_prose(el: ElementRef<'_>, stats: &Stats) -> bool {
     el.descendants()
         .filter_map(ElementRef::wrap)
         .any(|d| d.value().name() == "p" && stats.of(d.id()).text > 100)
+}
+
+/// Whether `el` holds the element named as the content's container (a
+/// short post `<div class="hentry post author-admin">` around its
+/// `entry-content`, not a byline box).
+fn holds_container(el: ElementRef<'_>, hint_map: &HintMap) -> bool {
+    el.descendants()
+        .filter_map(ElementRef::wrap)
+        .any(|d| hint_map.of(d).has(Flags::CONTAINER))
 }
 
 /// Whether `el`, marked as a paywall, is the story behind it: a

@@ -317,3 +317,25 @@ fn a_comment_thread_beside_a_short_story_is_not_taken_for_it() {
         "{text}"
     );
 }
+
+#[test]
+fn a_short_post_whose_classes_name_its_author_is_not_a_byline_box() {
+    // WordPress themes class a post by its author (`author-admin`): a
+    // short post is not taken for an author's box (and its comments for
+    // the post) when it holds the element named as the content's
+    // container.
+    let comments: String = (1..=6)
+        .map(|i| format!("<li><p>Comment {i}: {PROSE}</p></li>"))
+        .collect();
+    let page = format!(
+        r#"<html><body><div id="wrapper">
+        <div class="hentry post publish author-admin" id="post-3290"><h2>At Dior</h2>
+        <div class="entry-content"><p>She looks like she walked out of a vintage magazine.</p></div></div>
+        <div class="author-box"><p>Written by the admin</p></div>
+        <div id="comments"><ol>{comments}</ol></div>
+        <div class="sidebar"><ul><li><a href="/a">Archive</a></li></ul></div></div></body></html>"#
+    );
+    let text = text(&page);
+    assert!(text.contains("vintage magazine"), "{text}");
+    assert!(!text.contains("Written by"), "{text}");
+}
