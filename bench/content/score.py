@@ -196,7 +196,9 @@ def run_readability(data_dir, docs, args):
     for pkg in ("@mozilla/readability", "jsdom"):
         with open(os.path.join(HERE, "node_modules", pkg, "package.json"), encoding="utf-8") as f:
             vers.append(f"{pkg} {json.load(f)['version']}")
-    res = run_jsonl_worker(["node", os.path.join(HERE, "readability.mjs")], data_dir, docs)
+    # jsdom needs more than Node's default heap on some of CleanEval's long pages.
+    cmd = ["node", "--max-old-space-size=8192", os.path.join(HERE, "readability.mjs")]
+    res = run_jsonl_worker(cmd, data_dir, docs)
     return {"readability": res}, ", ".join(vers)
 
 
