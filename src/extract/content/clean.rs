@@ -110,11 +110,10 @@ impl Junk {
     /// This and the boilerplate under `body`: by tag and role (a
     /// `<figcaption>` unless it holds prose: a slideshow's captions are
     /// its text), and by `class` and `id` as far as `believe` says. An
-    /// element that
-    /// holds more than half of the text of `body` (`stats`: without the
-    /// invisible), or an `<article>`, `<main>` or `articleBody`, is never
-    /// boilerplate: a `<header>` left open, or a wrapper called `page
-    /// has-sidebar`, holds the page.
+    /// element that holds more than half of the text of `body` (`stats`:
+    /// without the invisible), or an `<article>`, `<main>` or
+    /// `articleBody`, is never boilerplate: a `<header>` left open, or a
+    /// wrapper called `page has-sidebar`, holds the page.
     pub(super) fn with_boilerplate(
         &self,
         body: ElementRef<'_>,
@@ -214,13 +213,17 @@ impl Believe<'_> {
         let Believe::CommentsApartFrom(story) = self else {
             return false;
         };
+        let related = |root: NodeId| {
+            // In the story: a root above `el`; around it: `el` above a root.
+            el.ancestors().any(|a| a.id() == root)
+                || el
+                    .tree()
+                    .get(root)
+                    .is_some_and(|r| r.ancestors().any(|a| a.id() == el.id()))
+        };
         !story.is_empty()
             && hint_map.of(el).has(Flags::COMMENT)
-            && !story.iter().any(|&root| {
-                root == el.id()
-                    || el.ancestors().any(|a| a.id() == root)
-                    || el.descendants().any(|d| d.id() == root)
-            })
+            && !story.iter().any(|&root| root == el.id() || related(root))
     }
 }
 
