@@ -97,12 +97,8 @@ pub(super) fn main_content<'a>(
     let kept: u32 = roots.iter().map(|e| stats.of(e.id()).plain()).sum();
     // A short find on a page with much more text besides (a recipe's
     // lead, not its steps; one post of a thread): the whole page, its
-    // boilerplate and blocks of links left out, says more; not when the
-    // page names what was found its content (the rest is other stories).
-    let named = roots
-        .iter()
-        .any(|e| article_body(*e) || hints.of(*e).has(Flags::CONTAINER));
-    if !roots.is_empty() && !named && kept < 2_000 && total > 4 * kept {
+    // boilerplate and blocks of links left out, says more.
+    if !roots.is_empty() && kept < 2_000 && total > 4 * kept {
         return Kept {
             roots: vec![body],
             leave_out: LeaveOut::LinkBlocks,

@@ -339,29 +339,3 @@ fn a_short_post_whose_classes_name_its_author_is_not_a_byline_box() {
     assert!(text.contains("vintage magazine"), "{text}");
     assert!(!text.contains("Written by"), "{text}");
 }
-
-#[test]
-fn a_short_story_in_a_named_container_is_not_widened_to_the_page() {
-    // A short find on a page with much more text is widened to the page
-    // (a recipe's lead, not its steps), but not when the page names the
-    // container it found (`storybody`): the rest is other stories.
-    let story: String = (1..=7)
-        .map(|i| format!("<p>Part {i} of the story: {PROSE}</p>"))
-        .collect();
-    let column = |c: usize| -> String {
-        let items: String = (1..=3)
-            .map(|i| format!(r#"<li><a href="/s{c}{i}">Other</a> Summary {c}.{i}: {PROSE}</li>"#))
-            .collect();
-        format!(r#"<ul class="col">{items}</ul>"#)
-    };
-    let others: String = (1..=10).map(column).collect();
-    let page = format!(
-        r#"<html><body><div id="storybody"><h1>Undeck the halls</h1>{story}</div>{others}</body></html>"#
-    );
-    let text = text(&page);
-    assert!(
-        text.contains("Part 1 of") && text.contains("Part 7 of"),
-        "{text}"
-    );
-    assert!(!text.contains("Summary 1.1"), "{text}");
-}
